@@ -1,0 +1,352 @@
+/**
+ * The error catalogue. Every error Switchyard raises is a class here with a
+ * stable `code`; those that reach the wire also carry the HTTP `status` or the
+ * WebSocket `closeCode` they produce. Tests assert codes, not messages.
+ *
+ * Lifecycle signals (StopConsumer, DenyConnection, AcceptConnection) are
+ * classes too: throwing them is how a consumer steers its connection.
+ */
+import { CloseCode } from './close-codes';
+
+/** Options common to every catalogue error. */
+interface ErrorOptions {
+  cause?: unknown;
+}
+
+/** Base class of Switchyard's own errors (the TypeError-class ones below are not subclasses; use `isSwitchyardError`). */
+export class SwitchyardError extends Error {
+  /** Stable, documented identifier, e.g. `ERR_CHANNEL_FULL`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** True for any error from this catalogue, including the TypeError-class ones. */
+export function isSwitchyardError(error: unknown): error is Error & { code: string } {
+  return (
+    error instanceof SwitchyardError ||
+    error instanceof InvalidChannelName ||
+    error instanceof InvalidGroupName ||
+    error instanceof InvalidMessage ||
+    error instanceof InvalidOption
+  );
+}
+
+// ---------------------------------------------------------------- lifecycle
+
+/** Thrown (or raised by `close()`) to end a consumer's event loop cleanly. */
+export class StopConsumer extends SwitchyardError {
+  constructor(message = 'consumer stopped') {
+    super('ERR_STOP_CONSUMER', message);
+  }
+}
+
+/**
+ * Thrown from `connect()` to refuse the handshake with an HTTP status
+ * (403 unless given) and an optional reason sent as the response body.
+ */
+export class DenyConnection extends SwitchyardError {
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: Array<[string, string]>;
+  constructor(status = 403, reason = '', headers: Array<[string, string]> = []) {
+    super('ERR_DENY_CONNECTION', `connection denied with HTTP ${status}${reason ? `: ${reason}` : ''}`);
+    this.status = status;
+    this.reason = reason;
+    this.headers = headers;
+  }
+}
+
+/** Thrown from `connect()` to accept the handshake without calling `accept()`. */
+export class AcceptConnection extends SwitchyardError {
+  constructor() {
+    super('ERR_ACCEPT_CONNECTION', 'connection accepted');
+  }
+}
+
+// ---------------------------------------------------------------- routing
+
+/** No route matched the path; refuses the handshake with 404. */
+export class RouteNotFound extends SwitchyardError {
+  readonly status = 404;
+  readonly path: string;
+  constructor(path: string) {
+    super('ERR_ROUTE_NOT_FOUND', `no route found for path ${JSON.stringify(path)}`);
+    this.path = path;
+  }
+}
+
+/** ProtocolTypeRouter got a scope type it has no application for. */
+export class UnknownScopeType extends SwitchyardError {
+  readonly scopeType: string;
+  constructor(scopeType: string, known: string[]) {
+    super(
+      'ERR_UNKNOWN_SCOPE_TYPE',
+      `ProtocolTypeRouter has no application for scope type ${JSON.stringify(scopeType)}; ` +
+        `configured types: ${known.map((k) => JSON.stringify(k)).join(', ') || 'none'}. ` +
+        `Add it to the object passed to ProtocolTypeRouter({ ... }).`,
+    );
+    this.scopeType = scopeType;
+  }
+}
+
+/** A path pattern that cannot be compiled (unknown converter, bad syntax). */
+export class InvalidRoutePattern extends SwitchyardError {
+  constructor(message: string) {
+    super('ERR_INVALID_ROUTE_PATTERN', message);
+  }
+}
+
+// ---------------------------------------------------------------- options
+
+/** A misconfigured option; the message names the option and what it accepts. */
+export class InvalidOption extends TypeError {
+  readonly code = 'ERR_INVALID_OPTION';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidOption';
+  }
+}
+
+// ---------------------------------------------------------------- protocol misuse
+
+/** The application sent an event that is not valid in the connection's state (e.g. send before accept). */
+export class InvalidEvent extends SwitchyardError {
+  constructor(message: string) {
+    super('ERR_INVALID_EVENT', message);
+  }
+}
+
+// ---------------------------------------------------------------- consumers
+
+/** An event type maps to a handler name that is private or an internal method. */
+export class PrivateHandler extends SwitchyardError {
+  readonly eventType: string;
+  constructor(eventType: string, handlerName: string) {
+    super(
+      'ERR_PRIVATE_HANDLER',
+      `event type ${JSON.stringify(eventType)} maps to ${JSON.stringify(handlerName)}, ` +
+        `which is private or an internal consumer method; choose another event type`,
+    );
+    this.eventType = eventType;
+  }
+}
+
+/** A consumer has no handler for an event type (dropped by default; fatal with `strictDispatch`). */
+export class NoHandler extends SwitchyardError {
+  readonly eventType: string;
+  readonly closeCode = CloseCode.NO_HANDLER;
+  constructor(eventType: string, handlerName: string, consumerName: string) {
+    super(
+      'ERR_NO_HANDLER',
+      `${consumerName} has no handler for event type ${JSON.stringify(eventType)}; ` +
+        `define a method named ${handlerName}(event)`,
+    );
+    this.eventType = eventType;
+  }
+}
+
+/** A JSON consumer received a frame that is not valid JSON, or a binary frame. */
+export class InvalidJson extends SwitchyardError {
+  readonly closeCode = CloseCode.INVALID_JSON;
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_INVALID_JSON', message, options);
+  }
+}
+
+/** One failed class-validator constraint, as sent to the client in an error frame. */
+export interface ConstraintFailure {
+  field: string;
+  constraint: string;
+  message: string;
+}
+
+/** A client payload failed DTO validation; the connection stays open. */
+export class ValidationFailed extends SwitchyardError {
+  readonly failures: ConstraintFailure[];
+  constructor(failures: ConstraintFailure[]) {
+    super(
+      'ERR_VALIDATION_FAILED',
+      `validation failed: ${failures.map((f) => `${f.field} (${f.constraint})`).join(', ')}`,
+    );
+    this.failures = failures;
+  }
+}
+
+/** A JSON message named an action (discriminator value) no handler is registered for. */
+export class UnknownAction extends SwitchyardError {
+  readonly action: unknown;
+  constructor(action: unknown, discriminator: string) {
+    super('ERR_UNKNOWN_ACTION', `unknown ${discriminator} ${JSON.stringify(action)}`);
+    this.action = action;
+  }
+}
+
+/** The consumer needs a channel layer but none is configured. */
+export class NoChannelLayer extends SwitchyardError {
+  constructor(what: string) {
+    super(
+      'ERR_NO_CHANNEL_LAYER',
+      `${what} needs a channel layer, but none is configured; call configureChannelLayers({ default: ... }) ` +
+        `or set CHANNEL_LAYER_URL (for example memory://), or set channelLayerAlias on the consumer`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- channel layers
+
+/** A channel name breaks the naming rule. */
+export class InvalidChannelName extends TypeError {
+  readonly code = 'ERR_INVALID_CHANNEL_NAME';
+  constructor(name: unknown, rule: string) {
+    super(`invalid channel name ${JSON.stringify(name)}: ${rule}`);
+    this.name = 'InvalidChannelName';
+  }
+}
+
+/** A group name breaks the naming rule. */
+export class InvalidGroupName extends TypeError {
+  readonly code = 'ERR_INVALID_GROUP_NAME';
+  constructor(name: unknown, rule: string) {
+    super(`invalid group name ${JSON.stringify(name)}: ${rule}`);
+    this.name = 'InvalidGroupName';
+  }
+}
+
+/** A message that is not plain data; `path` names the offending value (e.g. `message.items[2].at`). */
+export class InvalidMessage extends TypeError {
+  readonly code = 'ERR_INVALID_MESSAGE';
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(`invalid channel layer message at ${path}: ${problem}`);
+    this.name = 'InvalidMessage';
+    this.path = path;
+  }
+}
+
+/** `send` to a channel whose queue is at capacity. */
+export class ChannelFull extends SwitchyardError {
+  readonly channel: string;
+  constructor(channel: string, capacity: number) {
+    super('ERR_CHANNEL_FULL', `channel ${JSON.stringify(channel)} is full (capacity ${capacity})`);
+    this.channel = channel;
+  }
+}
+
+/** The layer was closed; no further calls are possible. */
+export class LayerClosed extends SwitchyardError {
+  constructor(what = 'channel layer') {
+    super('ERR_LAYER_CLOSED', `${what} is closed`);
+  }
+}
+
+/** The layer's backend (e.g. Redis) cannot be reached; the call failed fast. */
+export class LayerUnavailable extends SwitchyardError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_LAYER_UNAVAILABLE', message, options);
+  }
+}
+
+/** A `receive()` was abandoned through its AbortSignal. */
+export class ReceiveAborted extends SwitchyardError {
+  constructor(channel: string) {
+    super('ERR_RECEIVE_ABORTED', `receive on ${JSON.stringify(channel)} was aborted`);
+  }
+}
+
+/** Channel layer configuration that cannot be used (unknown alias, bad URL). */
+export class InvalidChannelLayerConfig extends SwitchyardError {
+  constructor(message: string) {
+    super('ERR_INVALID_LAYER_CONFIG', message);
+  }
+}
+
+// ---------------------------------------------------------------- middleware
+
+/** A middleware found the scope without a key that an earlier middleware must add. */
+export class MiddlewareOrderError extends SwitchyardError {
+  constructor(middleware: string, needs: string, key: string) {
+    super(
+      'ERR_MIDDLEWARE_ORDER',
+      `${middleware} needs scope.${key}, which ${needs} adds; wrap it inside ${needs} ` +
+        `(e.g. ${needs}(${middleware}(app))), or use AuthMiddlewareStack`,
+    );
+  }
+}
+
+/** Authentication failed (bad or expired token); refuses the handshake with 401. */
+export class AuthenticationFailed extends SwitchyardError {
+  readonly status = 401;
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_AUTHENTICATION_FAILED', message, options);
+  }
+}
+
+/** The Origin header is missing or not allowed; refuses the handshake with 403. */
+export class OriginRejected extends SwitchyardError {
+  readonly status = 403;
+  constructor(origin: string | undefined) {
+    super('ERR_ORIGIN_REJECTED', `origin ${origin === undefined ? '(missing)' : JSON.stringify(origin)} is not allowed`);
+  }
+}
+
+/** A client sent faster than its rate limit allows. */
+export class RateLimited extends SwitchyardError {
+  readonly closeCode = CloseCode.POLICY_VIOLATION;
+  constructor() {
+    super('ERR_RATE_LIMITED', 'rate limit exceeded');
+  }
+}
+
+// ---------------------------------------------------------------- server
+
+/** The server is at `maxConnections`; the handshake is refused with 503. */
+export class ServerBusy extends SwitchyardError {
+  readonly status = 503;
+  constructor(max: number) {
+    super('ERR_SERVER_BUSY', `server is at its connection limit (${max})`);
+  }
+}
+
+/** The server is closing or closed. */
+export class ServerClosed extends SwitchyardError {
+  constructor() {
+    super('ERR_SERVER_CLOSED', 'server is closed');
+  }
+}
+
+// ---------------------------------------------------------------- testing
+
+/** A communicator waited longer than its timeout for an output. */
+export class CommunicatorTimeout extends SwitchyardError {
+  constructor(message: string) {
+    super('ERR_COMMUNICATOR_TIMEOUT', message);
+  }
+}
+
+/** A communicator got an output other than the one the test expected. */
+export class UnexpectedOutput extends SwitchyardError {
+  constructor(message: string) {
+    super('ERR_UNEXPECTED_OUTPUT', message);
+  }
+}
+
+// ---------------------------------------------------------------- mapping to the wire
+
+/**
+ * The HTTP status a handshake is refused with when `error` escapes an
+ * application before accept: the error's own `status` when it is a
+ * catalogue error that carries one (DenyConnection 403 or chosen,
+ * RouteNotFound 404, AuthenticationFailed 401, OriginRejected 403,
+ * ServerBusy 503), otherwise 500.
+ */
+export function handshakeStatusOf(error: unknown): number {
+  if (isSwitchyardError(error)) {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status <= 599) return status;
+  }
+  return 500;
+}

@@ -1,0 +1,99 @@
+/**
+ * Message validation. A layer message is plain data; anything else is refused
+ * at send with an error naming the offending path. Validation walks the value
+ * once and produces a frozen copy, so one check per send protects every
+ * receiver (binary values are the exception: typed arrays cannot be frozen,
+ * so `cloneForDelivery` copies them per receiver, and only when present).
+ */
+import { InvalidMessage } from '../errors';
+import type { LayerMessage } from './channel-layer';
+
+/** A validated, deeply frozen message plus whether it holds binary values. */
+export interface SealedMessage {
+  message: Readonly<LayerMessage>;
+  hasBinary: boolean;
+}
+
+const MAX_DEPTH = 64;
+
+/**
+ * Validate `message` and return a deeply frozen copy.
+ * Throws InvalidMessage naming the path of the first bad value.
+ */
+export function sealMessage(message: unknown): SealedMessage {
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) {
+    throw new InvalidMessage('message', 'a message must be a plain object with a string "type"');
+  }
+  if (typeof (message as { type?: unknown }).type !== 'string') {
+    throw new InvalidMessage('message.type', 'a message must have a string "type"');
+  }
+  const state = { hasBinary: false, seen: new Set<object>() };
+  const copy = copyValue(message, 'message', state, 0) as LayerMessage;
+  return { message: copy, hasBinary: state.hasBinary };
+}
+
+function copyValue(value: unknown, path: string, state: { hasBinary: boolean; seen: Set<object> }, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidMessage(path, `${value} is not a finite number`);
+      return value;
+    case 'undefined':
+      throw new InvalidMessage(path, 'undefined is not allowed (omit the key or use null)');
+    case 'function':
+      throw new InvalidMessage(path, 'functions are not allowed');
+    case 'bigint':
+      throw new InvalidMessage(path, 'bigint is not allowed (send it as a string)');
+    case 'symbol':
+      throw new InvalidMessage(path, 'symbols are not allowed');
+  }
+  if (value === null) return null;
+  const obj = value as object;
+  if (depth > MAX_DEPTH) throw new InvalidMessage(path, `nesting deeper than ${MAX_DEPTH} levels`);
+  if (obj instanceof Uint8Array) {
+    state.hasBinary = true;
+    return Buffer.from(obj);
+  }
+  if (state.seen.has(obj)) throw new InvalidMessage(path, 'cyclic reference');
+  state.seen.add(obj);
+  let out: unknown;
+  if (Array.isArray(obj)) {
+    const arr = new Array<unknown>(obj.length);
+    for (let i = 0; i < obj.length; i++) arr[i] = copyValue(obj[i], `${path}[${i}]`, state, depth + 1);
+    out = Object.freeze(arr);
+  } else {
+    const proto = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (proto && proto.constructor && proto.constructor.name) || 'unknown';
+      throw new InvalidMessage(path, `${name} instances are not plain data (convert to a plain object, string or number)`);
+    }
+    if (Object.getOwnPropertySymbols(obj).length > 0) throw new InvalidMessage(path, 'symbol keys are not allowed');
+    const rec: Record<string, unknown> = {};
+    for (const key of Object.keys(obj)) {
+      rec[key] = copyValue((obj as Record<string, unknown>)[key], `${path}.${key}`, state, depth + 1);
+    }
+    out = Object.freeze(rec);
+  }
+  state.seen.delete(obj);
+  return out;
+}
+
+/**
+ * What one receiver gets: the sealed message itself, or when it holds binary
+ * values, a copy whose buffers are the receiver's own.
+ */
+export function cloneForDelivery(sealed: SealedMessage): LayerMessage {
+  if (!sealed.hasBinary) return sealed.message as LayerMessage;
+  return cloneBinary(sealed.message) as LayerMessage;
+}
+
+function cloneBinary(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  if (Array.isArray(value)) return Object.freeze(value.map(cloneBinary));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = cloneBinary((value as Record<string, unknown>)[key]);
+  return Object.freeze(out);
+}
