@@ -100,6 +100,31 @@ export class InvalidRoutePattern extends SwitchyardError {
   }
 }
 
+/** ChannelNameRouter got a channel it has no application for. */
+export class UnknownChannel extends SwitchyardError {
+  readonly channel: string;
+  constructor(channel: string, known: string[]) {
+    super(
+      'ERR_UNKNOWN_CHANNEL',
+      `ChannelNameRouter has no application for channel ${JSON.stringify(channel)}; ` +
+        `configured channels: ${known.map((k) => JSON.stringify(k)).join(', ') || 'none'}. ` +
+        `Add it to the object passed to ChannelNameRouter({ ... }).`,
+    );
+    this.channel = channel;
+  }
+}
+
+/** A Node `(req, res)` HTTP handler was called with a scope; it only runs under createServer. */
+export class NodeHandlerOnly extends SwitchyardError {
+  constructor() {
+    super(
+      'ERR_NODE_HANDLER_ONLY',
+      'the http branch of this ProtocolTypeRouter is a Node (req, res) handler (e.g. an express app); ' +
+        'it runs only under createServer()/serve(), not with an http scope; use an HTTP consumer to drive it in-process',
+    );
+  }
+}
+
 // ---------------------------------------------------------------- options
 
 /** A misconfigured option; the message names the option and what it accepts. */
@@ -180,7 +205,12 @@ export class ValidationFailed extends SwitchyardError {
 export class UnknownAction extends SwitchyardError {
   readonly action: unknown;
   constructor(action: unknown, discriminator: string) {
-    super('ERR_UNKNOWN_ACTION', `unknown ${discriminator} ${JSON.stringify(action)}`);
+    super(
+      'ERR_UNKNOWN_ACTION',
+      action === undefined
+        ? `the message has no ${JSON.stringify(discriminator)} field, and this consumer has no @DefaultAction for such messages`
+        : `unknown ${discriminator} ${JSON.stringify(action)}`,
+    );
     this.action = action;
   }
 }
@@ -315,6 +345,48 @@ export class ServerBusy extends SwitchyardError {
 export class ServerClosed extends SwitchyardError {
   constructor() {
     super('ERR_SERVER_CLOSED', 'server is closed');
+  }
+}
+
+// ---------------------------------------------------------------- cli
+
+/** Bad command-line arguments; the CLI prints the message and exits with 2. */
+export class UsageError extends SwitchyardError {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super('ERR_USAGE', message);
+  }
+}
+
+/** A module given to the CLI could not be found or threw while loading. */
+export class ModuleLoadFailed extends SwitchyardError {
+  readonly specifier: string;
+  constructor(specifier: string, message: string, options?: ErrorOptions) {
+    super('ERR_MODULE_LOAD_FAILED', message, options);
+    this.specifier = specifier;
+  }
+}
+
+/** A module given to the CLI exports no application under any of the names looked for. */
+export class NoApplicationExport extends SwitchyardError {
+  readonly specifier: string;
+  constructor(specifier: string, looked: readonly string[], found: readonly string[], file = specifier) {
+    super(
+      'ERR_NO_APPLICATION',
+      `${specifier} exports no application: looked for ${looked.map((n) => (n === 'default' ? 'export default' : `export const ${n}`)).join(', ')} ` +
+        `(a function (scope, receive, send) => Promise<void>); it exports ${found.length ? found.join(', ') : 'nothing'}. ` +
+        `Export one, or name the export to use: ${file}:myApp`,
+    );
+    this.specifier = specifier;
+  }
+}
+
+/** A shell `receive()` saw no message within its timeout. */
+export class ReceiveTimeout extends SwitchyardError {
+  readonly channel: string;
+  constructor(channel: string, timeoutMs: number) {
+    super('ERR_RECEIVE_TIMEOUT', `no message on ${JSON.stringify(channel)} within ${timeoutMs} ms`);
+    this.channel = channel;
   }
 }
 

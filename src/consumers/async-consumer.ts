@@ -1,0 +1,331 @@
+/**
+ * The generic consumer: one instance per connection, dispatching every event
+ * (from the client and from its channel layer channel) to a handler method by
+ * the rule in `handler-name.ts`, one at a time, in arrival order.
+ */
+import type { Application, Event, Receive, Scope, Send } from '../application';
+import { LayerClosed, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
+import type { AnyEventMap, ChannelLayer, EventMap } from '../layers/channel-layer';
+import { getChannelLayer } from '../layers/registry';
+import { handlerNameOf, reserveMethodsOf } from './handler-name';
+
+/** Where consumers report dropped events and errors that cannot reach the application's caller. */
+export interface ConsumerLogger {
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+// Event types that end the connection: the consumer stops reading and cleans up.
+const DISCONNECT_TYPES: ReadonlySet<string> = new Set(['websocket.disconnect', 'http.disconnect']);
+// Layer messages may not impersonate the protocol (a groupSend of
+// `websocket.disconnect` must not run disconnect handlers).
+const PROTOCOL_PREFIXES = ['websocket.', 'http.'];
+const LAYER_RETRY_MS = 100;
+
+const warnedTypes = new WeakMap<Function, Set<string>>();
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Base class of every consumer. `E` is the event map of the channel layer
+ * messages it sends and handles, so `this.channelLayer.groupSend(...)` is
+ * type-checked (see `EventHandlers<E>` for checking handlers too).
+ *
+ * Lifecycle of `Consumer.asApp()` for one connection: resolve the layer
+ * (`static channelLayerAlias`), take a fresh `channelName`, join
+ * `static groups`, then dispatch client events and layer messages in arrival
+ * order. On disconnect the backlog is dropped, every joined group is left,
+ * and the disconnect handler runs at once, even while a handler is still
+ * running. A `StopConsumer` thrown from a handler ends the consumer cleanly;
+ * any other error ends it and the application rejects with it.
+ *
+ * @example
+ * class Worker extends AsyncConsumer<{ 'thumbnail.make': { id: string } }> {
+ *   async thumbnailMake(event: { type: 'thumbnail.make'; id: string }) { ... }
+ * }
+ */
+export class AsyncConsumer<E extends EventMap = AnyEventMap> {
+  /** Alias of the channel layer to use (see `getChannelLayer`). Default `'default'`. */
+  static channelLayerAlias = 'default';
+  /** Groups every instance joins before its first event and leaves at the end. Default none. */
+  static groups: readonly string[] = [];
+  /** Close (websocket: 4404) on an event without a handler instead of logging and dropping it. Default false. */
+  static strictDispatch = false;
+  /** Receives warnings (dropped events) and errors that have no other way out. Default `console`. */
+  static logger: ConsumerLogger = console;
+
+  /** The connection scope (set before the first event). */
+  scope!: Scope;
+  /** The channel layer, or null when none is configured for `channelLayerAlias`. */
+  channelLayer: ChannelLayer<E> | null = null;
+  /** This consumer's own channel on the layer (null without a layer). */
+  channelName: string | null = null;
+
+  #send: Send | null = null;
+  #groups = new Set<string>();
+  #queue: Array<Event | undefined> = [];
+  #head = 0;
+  #draining = false;
+  #stopRequested = false;
+  #ending = false;
+  #clientGone = false;
+  #abort: AbortController | null = null;
+  #settle: ((error: unknown) => void) | null = null;
+
+  /**
+   * An application that runs a fresh instance of this consumer per call,
+   * with `initOptions` assigned onto the instance first.
+   *
+   * @example
+   * const app = URLRouter([path('ws/chat/<roomName>/', ChatConsumer.asApp())]);
+   */
+  static asApp<C extends AsyncConsumer<any>>(this: new () => C, initOptions?: Partial<C>): Application {
+    const Consumer = this;
+    return (scope, receive, send) => {
+      const consumer = new Consumer();
+      if (initOptions) Object.assign(consumer, initOptions);
+      return consumer.#run(scope, receive, send);
+    };
+  }
+
+  /** The groups this instance has joined (static and by hand). */
+  get joinedGroups(): ReadonlySet<string> {
+    return this.#groups;
+  }
+
+  /** Join `group` with this consumer's channel; it is left automatically at the end. */
+  async groupAdd(group: string): Promise<void> {
+    const layer = this.#requireLayer(`groupAdd(${JSON.stringify(group)})`);
+    await layer.groupAdd(group, this.channelName as string);
+    this.#groups.add(group);
+  }
+
+  /** Leave `group` (leaving a group not joined is not an error). */
+  async groupDiscard(group: string): Promise<void> {
+    const layer = this.#requireLayer(`groupDiscard(${JSON.stringify(group)})`);
+    this.#groups.delete(group);
+    await layer.groupDiscard(group, this.channelName as string);
+  }
+
+  /**
+   * Call the handler for `event.type`. An event without a handler (or whose
+   * type is refused by the name rule) is logged once per type and dropped,
+   * or with `static strictDispatch` throws NoHandler / PrivateHandler.
+   */
+  async dispatch(event: Event): Promise<void> {
+    let name: string;
+    try {
+      name = handlerNameOf(event.type);
+    } catch (error) {
+      if (error instanceof PrivateHandler) return this.#unhandled(event.type, error);
+      throw error;
+    }
+    const handler = (this as unknown as Record<string, unknown>)[name];
+    if (typeof handler !== 'function') {
+      return this.#unhandled(event.type, new NoHandler(event.type, name, this.constructor.name));
+    }
+    await handler.call(this, event);
+  }
+
+  /** Hand an event to the server (or enclosing application). Dropped once the client is gone. */
+  protected async sendEvent(event: Event): Promise<void> {
+    if (this.#clientGone || this.#send === null) return;
+    await this.#send(event);
+  }
+
+  /**
+   * End the consumer once the running handler returns (at once when none is
+   * running); subclasses call it when the connection is over on their side.
+   */
+  protected requestStop(): void {
+    this.#stopRequested = true;
+    if (!this.#draining && this.#settle) void this.#finish(null);
+  }
+
+  /**
+   * Runs once when the consumer ends on its own (stop requested, StopConsumer
+   * or an error), after the backlog is dropped and groups are left. Returns
+   * the error the application should reject with, or null to resolve.
+   */
+  protected async onEnd(error: unknown): Promise<unknown> {
+    return error instanceof StopConsumer ? null : error;
+  }
+
+  #requireLayer(what: string): ChannelLayer<E> {
+    if (!this.channelLayer || this.channelName === null) throw new NoChannelLayer(`${this.constructor.name}.${what}`);
+    return this.channelLayer;
+  }
+
+  #unhandled(type: string, error: NoHandler | PrivateHandler): void {
+    const ctor = this.constructor as typeof AsyncConsumer;
+    if (ctor.strictDispatch) throw error;
+    let warned = warnedTypes.get(ctor);
+    if (!warned) warnedTypes.set(ctor, (warned = new Set()));
+    if (warned.has(type)) return;
+    warned.add(type);
+    ctor.logger.warn(`${error.message}; dropping such events (logged once per type)`);
+  }
+
+  async #run(scope: Scope, receive: Receive, send: Send): Promise<void> {
+    const ctor = this.constructor as typeof AsyncConsumer;
+    this.scope = scope;
+    this.#send = send;
+    const done = new Promise<void>((resolve, reject) => {
+      this.#settle = (error) => (error === null ? resolve() : reject(error));
+    });
+    const layer = getChannelLayer(ctor.channelLayerAlias) as ChannelLayer<E> | null;
+    if (layer) {
+      this.channelLayer = layer;
+      this.channelName = await layer.newChannel();
+      try {
+        for (const group of ctor.groups) await this.groupAdd(group);
+      } catch (error) {
+        await this.#leaveGroups();
+        throw error;
+      }
+      this.#abort = new AbortController();
+      void this.#pumpLayer(layer, this.channelName, this.#abort.signal);
+    } else if (ctor.groups.length > 0) {
+      throw new NoChannelLayer(`${ctor.name}.groups`);
+    }
+    void this.#pumpClient(receive);
+    return done;
+  }
+
+  async #pumpClient(receive: Receive): Promise<void> {
+    for (;;) {
+      let event: Event;
+      try {
+        event = await receive();
+      } catch (error) {
+        return this.#finish(error);
+      }
+      if (this.#ending) return;
+      if (DISCONNECT_TYPES.has(event.type)) return this.#disconnected(event);
+      this.#enqueue(event);
+    }
+  }
+
+  async #pumpLayer(layer: ChannelLayer<E>, channel: string, signal: AbortSignal): Promise<void> {
+    const ctor = this.constructor as typeof AsyncConsumer;
+    while (!signal.aborted) {
+      let message: Event;
+      try {
+        message = (await layer.receive(channel, { signal })) as Event;
+      } catch (error) {
+        if (signal.aborted || error instanceof ReceiveAborted || error instanceof LayerClosed) return;
+        ctor.logger.error(`${ctor.name}: channel layer receive failed; retrying`, error);
+        await delay(LAYER_RETRY_MS, signal);
+        continue;
+      }
+      if (this.#ending) return;
+      const type = message.type;
+      if (typeof type === 'string' && (type.startsWith(PROTOCOL_PREFIXES[0]) || type.startsWith(PROTOCOL_PREFIXES[1]))) {
+        ctor.logger.warn(`${ctor.name}: dropped a channel layer message of protocol type ${JSON.stringify(type)}`);
+        continue;
+      }
+      this.#enqueue(message);
+    }
+  }
+
+  #enqueue(event: Event): void {
+    this.#queue.push(event);
+    if (!this.#draining) void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    while (this.#head < this.#queue.length && !this.#ending) {
+      const event = this.#queue[this.#head] as Event;
+      this.#queue[this.#head++] = undefined;
+      try {
+        await this.dispatch(event);
+      } catch (error) {
+        this.#draining = false;
+        return this.#finish(error);
+      }
+      if (this.#stopRequested) {
+        this.#draining = false;
+        return this.#finish(null);
+      }
+    }
+    this.#queue.length = 0;
+    this.#head = 0;
+    this.#draining = false;
+  }
+
+  #dropBacklog(): void {
+    this.#queue.length = 0;
+    this.#head = 0;
+    this.#abort?.abort();
+  }
+
+  async #leaveGroups(): Promise<void> {
+    const layer = this.channelLayer;
+    if (!layer || this.#groups.size === 0) return;
+    const channel = this.channelName as string;
+    const groups = [...this.#groups];
+    this.#groups.clear();
+    const results = await Promise.allSettled(groups.map((group) => layer.groupDiscard(group, channel)));
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        (this.constructor as typeof AsyncConsumer).logger.error(`${this.constructor.name}: leaving a group failed`, result.reason);
+      }
+    }
+  }
+
+  /** The client went away: drop the backlog, leave groups, run the disconnect handler now. */
+  async #disconnected(event: Event): Promise<void> {
+    this.#ending = true;
+    this.#clientGone = true;
+    this.#dropBacklog();
+    let outcome: unknown = null;
+    try {
+      await this.#leaveGroups();
+      // A consumer without a disconnect handler simply ends: nothing to warn about.
+      if (typeof (this as unknown as Record<string, unknown>)[handlerNameOf(event.type)] === 'function') {
+        await this.dispatch(event);
+      }
+    } catch (error) {
+      outcome = error instanceof StopConsumer ? null : error;
+    }
+    this.#settle?.(outcome);
+  }
+
+  /** The consumer ends on its own: stop requested (`error` null), StopConsumer, or an error. */
+  async #finish(error: unknown): Promise<void> {
+    if (this.#ending) {
+      if (error !== null && !(error instanceof StopConsumer)) {
+        (this.constructor as typeof AsyncConsumer).logger.error(
+          `${this.constructor.name}: a handler failed after the connection ended`,
+          error,
+        );
+      }
+      return;
+    }
+    this.#ending = true;
+    this.#dropBacklog();
+    let outcome: unknown = error;
+    try {
+      await this.#leaveGroups();
+      outcome = await this.onEnd(error);
+    } catch (endError) {
+      outcome = endError;
+    }
+    this.#clientGone = true;
+    this.#settle?.(outcome);
+  }
+}
+
+reserveMethodsOf(AsyncConsumer.prototype);

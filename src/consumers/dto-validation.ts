@@ -1,0 +1,41 @@
+/**
+ * Turns a JSON payload into a validated DTO instance with class-transformer
+ * and class-validator, flattening nested failures into dotted field paths.
+ */
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidationError } from 'class-validator';
+import { ValidationFailed, type ConstraintFailure } from '../errors';
+import type { DtoClass } from './decorators';
+
+/** class-validator options used for every DTO: strip unknown fields, refuse unknown values. */
+export const DTO_VALIDATOR_OPTIONS = { whitelist: true, forbidUnknownValues: true } as const;
+
+/**
+ * A validated instance of `dto` built from `payload`.
+ * Throws ValidationFailed listing every failed constraint.
+ *
+ * @example
+ * const msg = await validateDto(ChatMessageDto, { message: ' hi ' });
+ */
+export async function validateDto<T extends object>(dto: DtoClass<T>, payload: unknown): Promise<T> {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new ValidationFailed([{ field: '', constraint: 'isObject', message: 'a JSON object is expected' }]);
+  }
+  const instance = plainToInstance(dto, payload) as T;
+  const errors = await validate(instance, DTO_VALIDATOR_OPTIONS);
+  if (errors.length > 0) throw new ValidationFailed(flattenValidationErrors(errors));
+  return instance;
+}
+
+/** Flattens class-validator errors: one entry per failed constraint, nested fields dotted (`address.city`, `items.0.name`). */
+export function flattenValidationErrors(errors: readonly ValidationError[], prefix = ''): ConstraintFailure[] {
+  const out: ConstraintFailure[] = [];
+  for (const error of errors) {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    if (error.constraints) {
+      for (const [constraint, message] of Object.entries(error.constraints)) out.push({ field, constraint, message });
+    }
+    if (error.children && error.children.length > 0) out.push(...flattenValidationErrors(error.children, field));
+  }
+  return out;
+}

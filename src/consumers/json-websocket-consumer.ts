@@ -1,0 +1,119 @@
+/**
+ * The JSON WebSocket consumer: frames are decoded to values and back, bad
+ * frames are recoverable errors, and decorated actions route and validate
+ * incoming messages.
+ */
+import { CloseCode } from '../close-codes';
+import { InvalidJson, UnknownAction, ValidationFailed, type SwitchyardError } from '../errors';
+import type { AnyEventMap, EventMap } from '../layers/channel-layer';
+import { validateDto } from './dto-validation';
+import { reserveMethodsOf } from './handler-name';
+import { readConsumerMetadata, type ActionRoute, type ConsumerMetadata } from './metadata';
+import { WebsocketConsumer } from './websocket-consumer';
+
+/** What the client gets for a recoverable error: `{type: 'error', code, message, errors?}`. */
+export interface ErrorFrame {
+  type: 'error';
+  code: string;
+  message: string;
+  errors?: Array<{ field: string; constraint: string; message: string }>;
+}
+
+/**
+ * A WebSocket consumer that speaks JSON. Override `receiveJson(content)`, or
+ * declare `@Action(name, Dto)` / `@DefaultAction(Dto)` methods and let the
+ * default `receiveJson` route to them.
+ *
+ * Recoverable client errors get an error frame and the connection stays open:
+ * - a non-JSON text frame or a binary frame: `ERR_INVALID_JSON` (or, with
+ *   `static invalidJson = 'close'`, close 4400);
+ * - a payload failing its DTO: `ERR_VALIDATION_FAILED` with `errors`
+ *   `[{field, constraint, message}]` (nested fields dotted);
+ * - an unknown or missing action: `ERR_UNKNOWN_ACTION`.
+ *
+ * @example
+ * class Chat extends JsonWebsocketConsumer {
+ *   @Action('send', SendDto)
+ *   async sendMessage(dto: SendDto) { await this.sendJson({ echo: dto.text }); }
+ * }
+ */
+export class JsonWebsocketConsumer<E extends EventMap = AnyEventMap> extends WebsocketConsumer<E> {
+  /** What to do with a frame that is not JSON: send an error frame (default) or close with 4400. */
+  static invalidJson: 'error' | 'close' = 'error';
+  /** The field whose value selects the `@Action` handler. Default `'action'`. */
+  static actionKey = 'action';
+
+  #meta: ConsumerMetadata | null = null;
+
+  /** Called with each decoded message. By default routes to the decorated actions, if any. */
+  async receiveJson(content: unknown): Promise<void> {
+    const meta = (this.#meta ??= readConsumerMetadata(this.constructor));
+    if (!meta.routed) return;
+    const key = (this.constructor as typeof JsonWebsocketConsumer).actionKey;
+    const isObject = content !== null && typeof content === 'object' && !Array.isArray(content);
+    let route: ActionRoute | null | undefined;
+    if (isObject && key in (content as object)) {
+      const action = (content as Record<string, unknown>)[key];
+      route = typeof action === 'string' ? meta.actions.get(action) : undefined;
+      if (!route) throw new UnknownAction(action, key);
+    } else {
+      route = meta.defaultAction;
+      if (!route) throw new UnknownAction(undefined, key);
+    }
+    const payload = route.dto ? await validateDto(route.dto, content) : content;
+    await (this as unknown as Record<string, (payload: unknown, content: unknown) => Promise<unknown>>)[route.method](
+      payload,
+      content,
+    );
+  }
+
+  /** Send `content` as a JSON text frame, then close (1000) if `close` is true. */
+  async sendJson(content: unknown, close = false): Promise<void> {
+    await this.send(this.encodeJson(content));
+    if (close) await this.close();
+  }
+
+  /** Encode an outgoing message. Override for custom serialisation. */
+  encodeJson(content: unknown): string {
+    return JSON.stringify(content);
+  }
+
+  /** Decode an incoming text frame. Override for custom parsing; throw to reject the frame. */
+  decodeJson(text: string): unknown {
+    return JSON.parse(text);
+  }
+
+  /** Send an error frame for a recoverable client error. Override to change its shape. */
+  async sendError(error: SwitchyardError): Promise<void> {
+    const frame: ErrorFrame = { type: 'error', code: error.code, message: error.message };
+    if (error instanceof ValidationFailed) frame.errors = error.failures;
+    await this.sendJson(frame);
+  }
+
+  override async receive(text?: string, bytes?: Uint8Array): Promise<void> {
+    let content: unknown;
+    if (text === undefined) {
+      return this.#invalidJson(new InvalidJson(`expected a text frame with JSON, got a ${bytes?.byteLength ?? 0}-byte binary frame`));
+    }
+    try {
+      content = this.decodeJson(text);
+    } catch (error) {
+      return this.#invalidJson(new InvalidJson(`the frame is not valid JSON: ${(error as Error).message}`, { cause: error }));
+    }
+    try {
+      await this.receiveJson(content);
+    } catch (error) {
+      if (error instanceof ValidationFailed || error instanceof UnknownAction) return this.sendError(error);
+      throw error;
+    }
+  }
+
+  async #invalidJson(error: InvalidJson): Promise<void> {
+    if ((this.constructor as typeof JsonWebsocketConsumer).invalidJson === 'close') {
+      return this.close(CloseCode.INVALID_JSON, error.code);
+    }
+    return this.sendError(error);
+  }
+}
+
+reserveMethodsOf(JsonWebsocketConsumer.prototype);

@@ -1,0 +1,219 @@
+import { AsyncConsumer, type ConsumerLogger } from '../../../src/consumers/async-consumer';
+import { JsonWebsocketConsumer } from '../../../src/consumers/json-websocket-consumer';
+import { WebsocketConsumer } from '../../../src/consumers/websocket-consumer';
+import type { EventOf } from '../../../src/consumers/event-handlers';
+import { NoChannelLayer } from '../../../src/errors';
+import { InMemoryChannelLayer } from '../../../src/layers/memory-layer';
+import { closeChannelLayers, configureChannelLayers } from '../../../src/layers/registry';
+import { WebsocketCommunicator } from '../../../src/testing/websocket-communicator';
+
+type ChatEvents = { 'chat.message': { message: string; user: string } };
+
+let layer: InMemoryChannelLayer;
+beforeEach(() => {
+  layer = new InMemoryChannelLayer();
+  configureChannelLayers({ default: layer });
+});
+afterEach(async () => {
+  await closeChannelLayers();
+  configureChannelLayers(null);
+});
+
+const instances: Room[] = [];
+
+class Room extends JsonWebsocketConsumer<ChatEvents> {
+  static override groups = ['room.lobby'];
+  constructor() {
+    super();
+    instances.push(this);
+  }
+  override async connect() {
+    await this.accept();
+    await this.sendJson({ channel: this.channelName });
+  }
+  override async receiveJson(content: { message: string }) {
+    await this.channelLayer!.groupSend('room.lobby', { type: 'chat.message', message: content.message, user: 'u' });
+  }
+  async chatMessage(event: EventOf<ChatEvents, 'chat.message'>) {
+    await this.sendJson({ from: event.user, message: event.message });
+  }
+}
+
+async function join(): Promise<{ comm: WebsocketCommunicator; channel: string }> {
+  const comm = new WebsocketCommunicator(Room.asApp(), '/ws/room/');
+  expect((await comm.connect()).connected).toBe(true);
+  const { channel } = await comm.receiveJsonFrom();
+  return { comm, channel };
+}
+
+describe('consumers on the channel layer', () => {
+  it('gives each consumer its own channel and joins static groups before connect', async () => {
+    const a = await join();
+    const b = await join();
+    expect(a.channel).toMatch(/!/);
+    expect(a.channel).not.toBe(b.channel);
+    expect((await layer.groupMembers('room.lobby')).sort()).toEqual([a.channel, b.channel].sort());
+    await a.comm.disconnect();
+    await b.comm.disconnect();
+  });
+
+  it('a groupSend reaches every member exactly once', async () => {
+    const members = [await join(), await join(), await join()];
+    await members[0].comm.sendJsonTo({ message: 'hello all' });
+    for (const { comm } of members) {
+      expect(await comm.receiveJsonFrom()).toEqual({ from: 'u', message: 'hello all' });
+      expect(await comm.receiveNothing(30)).toBe(true);
+    }
+    for (const { comm } of members) await comm.disconnect();
+  });
+
+  it('delivers a direct send to channelName', async () => {
+    const a = await join();
+    const b = await join();
+    await layer.send(a.channel, { type: 'chat.message', message: 'just you', user: 'admin' });
+    expect(await a.comm.receiveJsonFrom()).toEqual({ from: 'admin', message: 'just you' });
+    expect(await b.comm.receiveNothing(30)).toBe(true);
+    await a.comm.disconnect();
+    await b.comm.disconnect();
+  });
+
+  it('leaves static and hand-joined groups on disconnect', async () => {
+    class Joiner extends WebsocketConsumer {
+      static override groups = ['g.static'];
+      override async connect() {
+        await this.groupAdd('g.manual');
+        await this.accept();
+      }
+    }
+    const comm = new WebsocketCommunicator(Joiner.asApp(), '/');
+    await comm.connect();
+    expect(await layer.groupMembers('g.static')).toHaveLength(1);
+    expect(await layer.groupMembers('g.manual')).toHaveLength(1);
+    await comm.disconnect();
+    expect(await layer.groupMembers('g.static')).toEqual([]);
+    expect(await layer.groupMembers('g.manual')).toEqual([]);
+  });
+
+  it('leaves groups when it ends on its own (close after a throw)', async () => {
+    class Thrower extends WebsocketConsumer {
+      static override groups = ['g.crash'];
+      override async receive() {
+        throw new Error('boom');
+      }
+    }
+    const comm = new WebsocketCommunicator(Thrower.asApp(), '/');
+    await comm.connect();
+    await comm.sendTo({ text: 'x' });
+    expect((await comm.receiveClose()).code).toBe(1011);
+    await expect(comm.wait()).rejects.toThrow('boom');
+    expect(await layer.groupMembers('g.crash')).toEqual([]);
+  });
+
+  it('interleaves layer events with client frames in arrival order, one at a time', async () => {
+    const order: string[] = [];
+    let active = 0;
+    let maxActive = 0;
+    class Ordered extends WebsocketConsumer {
+      override async connect() {
+        await this.accept();
+        await this.send(this.channelName as string);
+      }
+      async track(label: string) {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise<void>((r) => setImmediate(r));
+        order.push(label);
+        active--;
+      }
+      override async receive(text?: string) {
+        await this.track(`client:${text}`);
+        if (text === 'last') await this.send('done');
+      }
+      async note(event: { type: 'note'; n: number }) {
+        await this.track(`layer:${event.n}`);
+      }
+    }
+    const comm = new WebsocketCommunicator(Ordered.asApp(), '/');
+    await comm.connect();
+    const channel = (await comm.receiveFrom()) as string;
+    await comm.sendTo({ text: 'a' });
+    await layer.send(channel, { type: 'note', n: 1 });
+    await comm.sendTo({ text: 'b' });
+    await layer.send(channel, { type: 'note', n: 2 });
+    await comm.sendTo({ text: 'last' });
+    expect(await comm.receiveFrom()).toBe('done');
+    expect(order).toEqual(['client:a', 'layer:1', 'client:b', 'layer:2', 'client:last']);
+    expect(maxActive).toBe(1);
+    await comm.disconnect();
+  });
+
+  it('drops layer messages that use a protocol event type', async () => {
+    const warnings: string[] = [];
+    const logger: ConsumerLogger = { warn: (m: string) => warnings.push(m), error: () => {} };
+    const disconnects: number[] = [];
+    class Guarded extends WebsocketConsumer {
+      static override logger = logger;
+      static override groups = ['g.guard'];
+      override async disconnect(code: number) {
+        disconnects.push(code);
+      }
+      async ping() {
+        await this.send('pong');
+      }
+    }
+    const comm = new WebsocketCommunicator(Guarded.asApp(), '/');
+    await comm.connect();
+    await layer.groupSend('g.guard', { type: 'websocket.disconnect', code: 1000 });
+    await layer.groupSend('g.guard', { type: 'ping' });
+    expect(await comm.receiveFrom()).toBe('pong');
+    expect(disconnects).toEqual([]);
+    expect(warnings).toEqual(['Guarded: dropped a channel layer message of protocol type "websocket.disconnect"']);
+    await comm.disconnect();
+  });
+
+  it('has no layer (null) for an unconfigured alias, and refuses groups then', async () => {
+    let seen: unknown = 'unset';
+    class NoLayer extends WebsocketConsumer {
+      static override channelLayerAlias = 'missing';
+      override async connect() {
+        seen = [this.channelLayer, this.channelName];
+        await this.accept();
+      }
+    }
+    const comm = new WebsocketCommunicator(NoLayer.asApp(), '/');
+    await comm.connect();
+    expect(seen).toEqual([null, null]);
+    await comm.disconnect();
+
+    class NeedsLayer extends WebsocketConsumer {
+      static override channelLayerAlias = 'missing';
+      static override groups = ['g'];
+    }
+    const refused = new WebsocketCommunicator(NeedsLayer.asApp(), '/');
+    const result = await refused.connect();
+    expect(result).toMatchObject({ connected: false, status: 500 });
+    expect(!result.connected && result.error).toBeInstanceOf(NoChannelLayer);
+  });
+
+  it('a generic AsyncConsumer worker handles layer events by type', async () => {
+    const got: string[] = [];
+    let ready!: (channel: string) => void;
+    const channelReady = new Promise<string>((r) => (ready = r));
+    class Worker extends AsyncConsumer<{ 'job.run': { id: string } }> {
+      async websocketConnect() {
+        ready(this.channelName as string);
+      }
+      async jobRun(event: { type: 'job.run'; id: string }) {
+        got.push(event.id);
+        if (got.length === 2) await this.sendEvent({ type: 'websocket.send', text: got.join(',') });
+      }
+    }
+    const comm = new WebsocketCommunicator(Worker.asApp(), '/');
+    await comm.sendInput({ type: 'websocket.connect' });
+    const channel = await channelReady;
+    await layer.send(channel, { type: 'job.run', id: 'a' });
+    await layer.send(channel, { type: 'job.run', id: 'b' });
+    expect(await comm.receiveFrom()).toBe('a,b');
+    await comm.disconnect();
+  });
+});
