@@ -1,0 +1,148 @@
+/**
+ * From a Node request to a scope, and the checks an upgrade request must pass
+ * before any application runs (the same rules ws applies, so a malformed
+ * handshake costs one small response and never reaches user code).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { Address, HttpScope, WebsocketScope } from '../application';
+
+/** A request the server refuses before calling the application. */
+export interface Refusal {
+  status: number;
+  message: string;
+  headers?: Array<[string, string]>;
+}
+
+interface Target {
+  path: string;
+  rawPath: string;
+  queryString: string;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+function splitTarget(url: string): Target | null {
+  let target = url;
+  if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') {
+    // Absolute-form request target (proxies): keep only path and query.
+    try {
+      const parsed = new URL(target);
+      target = parsed.pathname + parsed.search;
+    } catch {
+      return null;
+    }
+  }
+  const question = target.indexOf('?');
+  const rawPath = question === -1 ? target : target.slice(0, question);
+  const queryString = question === -1 ? '' : target.slice(question + 1);
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    return null;
+  }
+  return { path, rawPath, queryString };
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const source = req.headers;
+  for (const name in source) {
+    const value = source[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function remote(req: IncomingMessage): Address | null {
+  const { remoteAddress, remotePort } = req.socket;
+  return remoteAddress === undefined || remotePort === undefined ? null : { host: remoteAddress, port: remotePort };
+}
+
+function local(req: IncomingMessage): Address | null {
+  const { localAddress, localPort } = req.socket;
+  return localAddress === undefined || localPort === undefined ? null : { host: localAddress, port: localPort };
+}
+
+function encrypted(req: IncomingMessage): boolean {
+  return (req.socket as TLSSocket).encrypted === true;
+}
+
+/**
+ * Parses `Sec-WebSocket-Protocol` into the offered subprotocols, in order;
+ * null when the header is malformed (empty entries, non-token characters,
+ * duplicates), which ws would refuse too.
+ */
+export function parseSubprotocols(header: string | undefined): string[] | null {
+  if (header === undefined) return [];
+  const offered: string[] = [];
+  for (const part of header.split(',')) {
+    const name = part.trim();
+    if (!TOKEN.test(name) || offered.includes(name)) return null;
+    offered.push(name);
+  }
+  return offered;
+}
+
+/** Checks an upgrade request by ws's rules (400/405) and RFC 6455's version rule (426). */
+export function checkUpgradeRequest(req: IncomingMessage): Refusal | null {
+  if (req.method !== 'GET') return { status: 405, message: 'WebSocket handshakes must use GET' };
+  const upgrade = req.headers.upgrade;
+  if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') {
+    return { status: 400, message: 'Invalid Upgrade header' };
+  }
+  const key = req.headers['sec-websocket-key'];
+  if (key === undefined || !WEBSOCKET_KEY.test(key)) {
+    return { status: 400, message: 'Missing or invalid Sec-WebSocket-Key header' };
+  }
+  const versionHeader = req.headers['sec-websocket-version'];
+  if (versionHeader === undefined || !/^\d{1,3}$/.test(versionHeader)) {
+    return { status: 400, message: 'Missing or invalid Sec-WebSocket-Version header', headers: [['Sec-WebSocket-Version', '13, 8']] };
+  }
+  if (versionHeader !== '13' && versionHeader !== '8') {
+    return { status: 426, message: 'Unsupported WebSocket version', headers: [['Sec-WebSocket-Version', '13, 8']] };
+  }
+  if (parseSubprotocols(req.headers['sec-websocket-protocol']) === null) {
+    return { status: 400, message: 'Invalid Sec-WebSocket-Protocol header' };
+  }
+  return null;
+}
+
+/** The scope of a WebSocket handshake, or null when the request target cannot be decoded. */
+export function websocketScopeOf(req: IncomingMessage): WebsocketScope | null {
+  const target = splitTarget(req.url ?? '/');
+  if (target === null) return null;
+  return {
+    type: 'websocket',
+    scheme: encrypted(req) ? 'wss' : 'ws',
+    path: target.path,
+    rawPath: target.rawPath,
+    queryString: target.queryString,
+    headers: headersOf(req),
+    client: remote(req),
+    server: local(req),
+    rootPath: '',
+    subprotocols: parseSubprotocols(req.headers['sec-websocket-protocol']) ?? [],
+  };
+}
+
+/** The scope of a plain HTTP request, or null when the request target cannot be decoded. */
+export function httpScopeOf(req: IncomingMessage): HttpScope | null {
+  const target = splitTarget(req.url ?? '/');
+  if (target === null) return null;
+  return {
+    type: 'http',
+    scheme: encrypted(req) ? 'https' : 'http',
+    method: req.method ?? 'GET',
+    httpVersion: req.httpVersion,
+    path: target.path,
+    rawPath: target.rawPath,
+    queryString: target.queryString,
+    headers: headersOf(req),
+    client: remote(req),
+    server: local(req),
+    rootPath: '',
+  };
+}

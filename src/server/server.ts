@@ -1,0 +1,332 @@
+/**
+ * The Switchyard server: one Node HTTP server for plain requests and
+ * WebSocket upgrades (ws in noServer mode), bounded at every step, with a
+ * graceful, bounded shutdown.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Application, Scope } from '../application';
+import { ServerBusy, ServerClosed } from '../errors';
+import { closeChannelLayers } from '../layers/registry';
+import { nodeHttpHandlerOf, type NodeHttpHandler } from '../routing/protocol-type-router';
+import { runHttpApplication } from './http-bridge';
+import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
+import { writeRawResponse } from './raw-response';
+import { checkUpgradeRequest, httpScopeOf, websocketScopeOf } from './request-scope';
+import { ACCEPT_REQUEST, WebsocketConnection, type AcceptRequest, type ConnectionHost } from './websocket-connection';
+
+/** Options for `SwitchyardServer.close()`. */
+export interface CloseOptions {
+  /** Upper bound for the whole shutdown, in ms. Default 10 000. */
+  timeoutMs?: number;
+  /** Close the configured channel layers at the end. Default: the server's `closeLayers` option (true). */
+  closeLayers?: boolean;
+}
+
+function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
+
+/** A running (or ready to run) Switchyard server. Create it with `createServer()`. */
+export class SwitchyardServer {
+  /** The underlying Node HTTP server (for TLS termination in front, metrics, tests). */
+  readonly httpServer: http.Server;
+  #application: Application;
+  #options: ResolvedServerOptions;
+  #node: NodeHttpHandler | undefined;
+  #wss: WebSocketServer;
+  #connections = new Set<WebsocketConnection>();
+  #open = new Set<WebsocketConnection>();
+  #running = new Set<Promise<void>>();
+  #closing: Promise<void> | null = null;
+  #heartbeat: NodeJS.Timeout | null = null;
+  #pongChecks = new Set<NodeJS.Timeout>();
+  #round = 0;
+  #onDrained: (() => void) | null = null;
+  #host: ConnectionHost;
+
+  constructor(application: Application, options: ServerOptions = {}) {
+    if (typeof application !== 'function') {
+      throw new TypeError('createServer(application): application must be a function (scope, receive, send)');
+    }
+    this.#application = application;
+    this.#options = resolveServerOptions(options);
+    this.#node = nodeHttpHandlerOf(application);
+    const o = this.#options;
+
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: o.maxPayload,
+      perMessageDeflate: o.perMessageDeflate,
+      handleProtocols: (_offered, req) => (req as unknown as Record<symbol, AcceptRequest>)[ACCEPT_REQUEST]?.subprotocol ?? false,
+    });
+    this.#wss.on('headers', (lines, req) => {
+      const accepted = (req as unknown as Record<symbol, AcceptRequest>)[ACCEPT_REQUEST];
+      if (accepted === undefined) return;
+      for (const [name, value] of accepted.headers) lines.push(`${name}: ${value}`);
+    });
+
+    this.httpServer = http.createServer({
+      maxHeaderSize: o.maxHeaderSize,
+      headersTimeout: o.headersTimeout,
+      requestTimeout: o.requestTimeout,
+      keepAliveTimeout: o.keepAliveTimeout,
+      // Node checks header/request deadlines on this interval; keep it well under the deadlines.
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor((o.headersTimeout || 20_000) / 4))),
+    });
+    this.httpServer.on('request', this.#onRequest);
+    this.httpServer.on('upgrade', this.#onUpgrade);
+    if (o.idleSocketTimeout > 0) this.httpServer.on('connection', this.#onConnection);
+
+    const server = this;
+    this.#host = {
+      options: o,
+      wss: this.#wss,
+      application,
+      opened(connection) {
+        server.#open.add(connection);
+      },
+      released(connection) {
+        server.#connections.delete(connection);
+        server.#open.delete(connection);
+        if (server.#connections.size === 0 && server.#onDrained !== null) server.#onDrained();
+      },
+    };
+  }
+
+  /** WebSocket connections in the handshake or open (until their socket has closed). */
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** The bound address once listening, else null. */
+  address(): AddressInfo | null {
+    const address = this.httpServer.address();
+    return address !== null && typeof address === 'object' ? address : null;
+  }
+
+  /**
+   * Starts listening (port 0, the default, picks a free port) and starts
+   * the heartbeat. Resolves with the bound address.
+   */
+  listen(port = 0, host?: string): Promise<AddressInfo> {
+    if (this.#closing !== null) return Promise.reject(new ServerClosed());
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => {
+        this.httpServer.removeListener('listening', onListening);
+        reject(error);
+      };
+      const onListening = (): void => {
+        this.httpServer.removeListener('error', onError);
+        this.#startHeartbeat();
+        resolve(this.address() as AddressInfo);
+      };
+      this.httpServer.once('error', onError);
+      this.httpServer.once('listening', onListening);
+      if (host === undefined) this.httpServer.listen(port);
+      else this.httpServer.listen(port, host);
+    });
+  }
+
+  /**
+   * Graceful shutdown: stops listening, refuses new handshakes (503), closes
+   * every WebSocket with 1001, waits (bounded by `timeoutMs`) for every
+   * application to return, terminates what is left, then closes the channel
+   * layers. Calling it again returns the same promise.
+   *
+   * @example
+   * process.once('SIGTERM', () => void server.close({ timeoutMs: 5_000 }));
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing === null) this.#closing = this.#shutdown(options);
+    return this.#closing;
+  }
+
+  async #shutdown({ timeoutMs = 10_000, closeLayers = this.#options.closeLayers }: CloseOptions): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    this.#stopHeartbeat();
+    const stopped = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+    this.#wss.close();
+    this.httpServer.closeIdleConnections();
+    for (const connection of [...this.#connections]) connection.shutdown();
+
+    while (this.#running.size > 0 && Date.now() < deadline) {
+      await bounded(Promise.allSettled([...this.#running]), deadline - Date.now());
+    }
+    if (this.#connections.size > 0) {
+      // Let close handshakes finish so clients see 1001 rather than a dropped socket.
+      const drained = new Promise<void>((resolve) => (this.#onDrained = resolve));
+      await bounded(drained, deadline - Date.now());
+    }
+    for (const connection of [...this.#connections]) connection.terminate();
+    this.httpServer.closeAllConnections();
+
+    if (closeLayers) {
+      try {
+        await closeChannelLayers();
+      } catch (error) {
+        this.#report(error, null);
+      }
+    }
+    await bounded(stopped, Math.max(100, deadline - Date.now()));
+  }
+
+  // ---------------------------------------------------------------- heartbeat
+
+  #startHeartbeat(): void {
+    const { pingInterval, pongTimeout } = this.#options;
+    if (pingInterval <= 0 || this.#heartbeat !== null) return;
+    this.#heartbeat = setInterval(() => {
+      const round = ++this.#round;
+      for (const connection of this.#open) connection.ping(round);
+      const check = setTimeout(() => {
+        this.#pongChecks.delete(check);
+        for (const connection of [...this.#open]) connection.checkPong(round);
+      }, pongTimeout);
+      check.unref();
+      this.#pongChecks.add(check);
+    }, pingInterval);
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+    for (const check of this.#pongChecks) clearTimeout(check);
+    this.#pongChecks.clear();
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  #onConnection = (socket: Socket): void => {
+    // Cleared as soon as a request or upgrade arrives; a socket that never
+    // sends anything is closed by the http server's own timeout handler.
+    socket.setTimeout(this.#options.idleSocketTimeout);
+  };
+
+  #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.#options.idleSocketTimeout > 0) req.socket.setTimeout(0);
+    if (this.#closing !== null) {
+      res.setHeader('connection', 'close');
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('server is shutting down\n');
+      return;
+    }
+    const node = this.#node;
+    if (node !== undefined) {
+      try {
+        const result = node(req, res) as { then?: unknown } | undefined;
+        if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
+          (result as Promise<unknown>).then(undefined, (error: unknown) => this.#nodeHandlerFailed(error, res));
+        }
+      } catch (error) {
+        this.#nodeHandlerFailed(error, res);
+      }
+      return;
+    }
+    const scope = httpScopeOf(req);
+    if (scope === null) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end('Bad Request: the request path is not valid percent-encoding\n');
+      return;
+    }
+    this.#track(runHttpApplication(this.#application, scope, req, res, (error, s) => this.#report(error, s)));
+  };
+
+  #nodeHandlerFailed(error: unknown, res: ServerResponse): void {
+    this.#report(error, null);
+    if (res.headersSent) res.destroy();
+    else {
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Internal Server Error\n');
+    }
+  }
+
+  #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    (socket as Socket).setTimeout(0);
+    if (this.#closing !== null) {
+      writeRawResponse(socket, 503, 'server is shutting down\n');
+      return;
+    }
+    const invalid = checkUpgradeRequest(req);
+    if (invalid !== null) {
+      writeRawResponse(socket, invalid.status, `${invalid.message}\n`, invalid.headers);
+      return;
+    }
+    if (this.#connections.size >= this.#options.maxConnections) {
+      writeRawResponse(socket, 503, `${new ServerBusy(this.#options.maxConnections).message}\n`, [['Retry-After', '5']]);
+      return;
+    }
+    const scope = websocketScopeOf(req);
+    if (scope === null) {
+      writeRawResponse(socket, 400, 'Bad Request: the request path is not valid percent-encoding\n');
+      return;
+    }
+    const connection = new WebsocketConnection(this.#host, req, socket, head, scope);
+    this.#connections.add(connection);
+    this.#track(connection.start());
+  };
+
+  #track(running: Promise<void>): void {
+    this.#running.add(running);
+    running.then(() => this.#running.delete(running));
+  }
+
+  #report(error: unknown, scope: Scope | null): void {
+    try {
+      this.#options.onError(error, scope);
+    } catch {
+      // The error hook itself failed; nothing sensible is left to do with it.
+    }
+  }
+}
+
+/**
+ * Creates a server for `application` (usually a ProtocolTypeRouter). Call
+ * `listen()` to start it.
+ *
+ * @example
+ * const server = createServer(ProtocolTypeRouter({ http: expressApp, websocket: wsRoutes }), { maxConnections: 10_000 });
+ * const { port } = await server.listen(8000);
+ */
+export function createServer(application: Application<any>, options: ServerOptions = {}): SwitchyardServer {
+  return new SwitchyardServer(application as Application, options);
+}
+
+/** Options for `serve()`: where to listen, plus every server option. */
+export interface ServeOptions extends ServerOptions {
+  /** Default 8000; 0 picks a free port. */
+  port?: number;
+  /** Default: all interfaces. */
+  host?: string;
+}
+
+/**
+ * `createServer()` and `listen()` in one step; resolves once listening.
+ *
+ * @example
+ * const server = await serve(application, { port: 8000 });
+ * console.log(`listening on ${server.address()?.port}`);
+ */
+export async function serve(application: Application<any>, options: ServeOptions = {}): Promise<SwitchyardServer> {
+  const { port = 8000, host, ...rest } = options;
+  const server = createServer(application, rest);
+  await server.listen(port, host);
+  return server;
+}

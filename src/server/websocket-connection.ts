@@ -1,0 +1,406 @@
+/**
+ * One WebSocket connection, from the upgrade request to the socket's end:
+ * runs the application during the handshake, upgrades only on
+ * `websocket.accept`, turns frames into events and events into frames, and
+ * enforces the per-connection limits (handshake time, slow readers, pongs).
+ */
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type {
+  Application,
+  Receive,
+  Event,
+  WebsocketInputEvent,
+  WebsocketScope,
+} from '../application';
+import { CloseCode } from '../close-codes';
+import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '../errors';
+import { EventQueue } from './event-queue';
+import type { ResolvedServerOptions } from './options';
+import { checkHeaders, writeRawResponse } from './raw-response';
+
+/** What the server shares with each connection. */
+export interface ConnectionHost {
+  readonly options: ResolvedServerOptions;
+  readonly wss: WebSocketServer;
+  readonly application: Application;
+  /** The connection is open: include it in heartbeats. */
+  opened(connection: WebsocketConnection): void;
+  /** The connection's socket is gone: stop counting it. */
+  released(connection: WebsocketConnection): void;
+}
+
+/** What `websocket.accept` asked for, read by the ws server's hooks for this request. */
+export interface AcceptRequest {
+  subprotocol: string | null;
+  headers: Array<[string, string]>;
+}
+
+/** Where the accept request travels from the connection to ws's `handleProtocols`/`headers` hooks. */
+export const ACCEPT_REQUEST = Symbol('switchyard.acceptRequest');
+
+const HANDSHAKE = 0;
+const OPEN = 1;
+const CLOSED = 2;
+
+const CONNECT_EVENT = Object.freeze({ type: 'websocket.connect' }) as WebsocketInputEvent;
+const noop = (): void => {};
+
+/** Close codes an application may send (RFC 6455 7.4, as ws enforces them). */
+function isSendableCloseCode(code: number): boolean {
+  return (
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999))
+  );
+}
+
+/** The close code ws attached to a protocol error (1002, 1007, 1009 ...). */
+function closeCodeOfWsError(error: Error): number {
+  for (const key of Object.getOwnPropertySymbols(error)) {
+    if (key.description === 'status-code') {
+      const value = (error as unknown as Record<symbol, unknown>)[key];
+      if (typeof value === 'number') return value;
+    }
+  }
+  return CloseCode.PROTOCOL_ERROR;
+}
+
+/** A WebSocket connection under the server's care. */
+export class WebsocketConnection {
+  readonly scope: WebsocketScope;
+  /** Ping round this connection last answered for (0: not waiting for a pong). */
+  pingRound = 0;
+  #host: ConnectionHost;
+  #req: IncomingMessage;
+  #socket: Duplex;
+  #head: Buffer;
+  #state = HANDSHAKE;
+  #ws: WebSocket | null = null;
+  #queue = new EventQueue<WebsocketInputEvent>();
+  #paused = false;
+  #denial: { status: number; headers: Array<[string, string]>; chunks: Uint8Array[] } | null = null;
+  #handshakeTimer: NodeJS.Timeout | null = null;
+  #closeTimer: NodeJS.Timeout | null = null;
+  #released = false;
+
+  constructor(host: ConnectionHost, req: IncomingMessage, socket: Duplex, head: Buffer, scope: WebsocketScope) {
+    this.#host = host;
+    this.#req = req;
+    this.#socket = socket;
+    this.#head = head;
+    this.scope = scope;
+  }
+
+  /** True once the connection is upgraded and not yet closed. */
+  get isOpen(): boolean {
+    return this.#state === OPEN;
+  }
+
+  /** Runs the application; resolves when it has returned (never rejects). */
+  start(): Promise<void> {
+    // A reset during the handshake must not crash the process; 'close' reports it.
+    this.#socket.on('error', noop);
+    this.#socket.on('close', this.#onHandshakeSocketClose);
+    this.#handshakeTimer = setTimeout(this.#onHandshakeTimeout, this.#host.options.handshakeTimeout);
+    this.#queue.push(CONNECT_EVENT);
+    let running: Promise<void>;
+    try {
+      running = Promise.resolve(this.#host.application(this.scope, this.receive as Receive, this.send));
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.then(this.#onAppReturn, this.#onAppError);
+  }
+
+  /** The application's `receive`. After the disconnect, it returns that disconnect again. */
+  readonly receive = (): Promise<WebsocketInputEvent> => {
+    const next = this.#queue.next();
+    if (this.#paused && this.#queue.size <= this.#host.options.maxQueuedMessages >> 1) {
+      this.#paused = false;
+      this.#ws?.resume();
+    }
+    return next;
+  };
+
+  /** The application's `send`. Sends after the connection closed are ignored. */
+  readonly send = async (event: Event): Promise<void> => {
+    if (this.#state === OPEN && event.type === 'websocket.send') {
+      const ws = this.#ws as WebSocket;
+      const { text, bytes } = event as { text?: unknown; bytes?: unknown };
+      if (typeof text === 'string') ws.send(text);
+      else if (bytes instanceof Uint8Array) ws.send(bytes);
+      else throw new InvalidEvent('websocket.send needs `text` (a string) or `bytes` (a Uint8Array)');
+      // Checked after queueing, so a reader that merely lags never loses a message;
+      // one that stopped reading costs at most maxBufferedBytes plus one message.
+      if (ws.bufferedAmount > this.#host.options.maxBufferedBytes) {
+        this.#closeFromServer(CloseCode.SLOW_CONSUMER, 'slow consumer');
+      }
+      return;
+    }
+    if (this.#state === CLOSED) return;
+    switch (event.type) {
+      case 'websocket.accept':
+        return this.#accept(event);
+      case 'websocket.close':
+        return this.#close(event);
+      case 'websocket.http.response.start':
+        return this.#denialStart(event);
+      case 'websocket.http.response.body':
+        return this.#denialBody(event);
+      case 'websocket.send':
+        throw new InvalidEvent('websocket.send before websocket.accept; accept the connection first');
+      default:
+        throw new InvalidEvent(`unknown event type ${JSON.stringify(event.type)} for a websocket connection`);
+    }
+  };
+
+  /** Graceful shutdown: refuse a pending handshake with 503, close an open socket with 1001. */
+  shutdown(): void {
+    if (this.#state === HANDSHAKE) this.#refuse(503, 'server is shutting down');
+    else if (this.#state === OPEN) this.#closeFromServer(CloseCode.GOING_AWAY, 'server shutting down');
+  }
+
+  /** Drops the transport at once (end of a shutdown's grace period). */
+  terminate(): void {
+    if (this.#state === HANDSHAKE) this.#refuse(503, 'server is shutting down');
+    if (this.#ws !== null) this.#ws.terminate();
+    else this.#socket.destroy();
+    this.#end(CloseCode.ABNORMAL, 'terminated');
+  }
+
+  /** Heartbeat: send a ping for round `round` unless one is outstanding. */
+  ping(round: number): void {
+    if (this.#state !== OPEN || this.#paused || this.pingRound !== 0) return;
+    this.pingRound = round;
+    (this.#ws as WebSocket).ping();
+  }
+
+  /** Heartbeat: drop the peer if it has not answered the ping of round `round`. */
+  checkPong(round: number): void {
+    if (this.#state !== OPEN || this.#paused || this.pingRound !== round) return;
+    (this.#ws as WebSocket).terminate();
+    this.#end(CloseCode.ABNORMAL, 'pong timeout');
+  }
+
+  // ---------------------------------------------------------------- handshake
+
+  #accept(event: Event): void {
+    if (this.#state !== HANDSHAKE) throw new InvalidEvent('websocket.accept sent twice');
+    if (this.#denial !== null) throw new InvalidEvent('websocket.accept after websocket.http.response.start');
+    const subprotocol = (event as { subprotocol?: unknown }).subprotocol ?? null;
+    if (subprotocol !== null && (typeof subprotocol !== 'string' || !this.scope.subprotocols.includes(subprotocol))) {
+      throw new InvalidEvent(
+        `websocket.accept: subprotocol ${JSON.stringify(subprotocol)} was not offered by the client ` +
+          `(offered: ${JSON.stringify(this.scope.subprotocols)})`,
+      );
+    }
+    const headers = checkHeaders((event as { headers?: unknown }).headers, 'websocket.accept');
+    this.#leaveHandshake();
+    const socket = this.#socket;
+    const request: AcceptRequest = { subprotocol, headers };
+    (this.#req as unknown as Record<symbol, AcceptRequest>)[ACCEPT_REQUEST] = request;
+    let upgraded = false;
+    this.#host.wss.handleUpgrade(this.#req, socket, this.#head, (ws) => {
+      upgraded = true;
+      this.#open(ws);
+    });
+    this.#head = EMPTY_HEAD;
+    if (!upgraded) {
+      // ws drops sockets the client already half-closed without calling back.
+      socket.destroy();
+      this.#end(CloseCode.ABNORMAL, 'client went away during the handshake');
+    }
+  }
+
+  #open(ws: WebSocket): void {
+    this.#ws = ws;
+    this.#state = OPEN;
+    ws.on('message', this.#onMessage);
+    ws.on('close', this.#onClose);
+    ws.on('error', this.#onError);
+    ws.on('pong', this.#onPong);
+    this.#host.opened(this);
+  }
+
+  #denialStart(event: Event): void {
+    if (this.#state !== HANDSHAKE) throw new InvalidEvent('websocket.http.response.start is only valid before websocket.accept');
+    if (this.#denial !== null) throw new InvalidEvent('websocket.http.response.start sent twice');
+    const status = (event as { status?: unknown }).status;
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+      throw new InvalidEvent(`websocket.http.response.start: status must be an integer from 200 to 599, got ${String(status)}`);
+    }
+    this.#denial = { status, headers: checkHeaders((event as { headers?: unknown }).headers, 'websocket.http.response.start'), chunks: [] };
+  }
+
+  #denialBody(event: Event): void {
+    const denial = this.#denial;
+    if (denial === null) throw new InvalidEvent('websocket.http.response.body before websocket.http.response.start');
+    const body = (event as { body?: unknown }).body;
+    if (body !== undefined && !(body instanceof Uint8Array)) throw new InvalidEvent('websocket.http.response.body: body must be a Uint8Array');
+    if (body !== undefined && body.byteLength > 0) denial.chunks.push(body);
+    if ((event as { moreBody?: unknown }).moreBody !== true) {
+      this.#refuse(denial.status, Buffer.concat(denial.chunks), denial.headers);
+    }
+  }
+
+  #close(event: Event): void {
+    if (this.#state === HANDSHAKE) {
+      this.#refuse(403, 'Forbidden');
+      return;
+    }
+    const { code = CloseCode.NORMAL, reason = '' } = event as { code?: unknown; reason?: unknown };
+    if (typeof code !== 'number' || !isSendableCloseCode(code)) {
+      throw new InvalidEvent(`websocket.close: ${String(code)} is not a close code an endpoint may send (1000-1014 except 1004-1006, or 3000-4999)`);
+    }
+    if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
+      throw new InvalidEvent('websocket.close: reason must be a string of at most 123 UTF-8 bytes');
+    }
+    this.#closeFromServer(code, reason);
+  }
+
+  /** Answers the handshake with an HTTP error instead of upgrading. */
+  #refuse(status: number, body: string | Uint8Array, headers: ReadonlyArray<readonly [string, string]> = []): void {
+    if (this.#state !== HANDSHAKE) return;
+    this.#leaveHandshake();
+    writeRawResponse(this.#socket, status, body, headers);
+    this.#end(CloseCode.ABNORMAL, `handshake refused with HTTP ${status}`);
+  }
+
+  #leaveHandshake(): void {
+    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
+    this.#socket.removeListener('close', this.#onHandshakeSocketClose);
+  }
+
+  #onHandshakeTimeout = (): void => {
+    this.#handshakeTimer = null;
+    this.#refuse(504, `the application did not accept or deny the connection within ${this.#host.options.handshakeTimeout} ms`);
+  };
+
+  #onHandshakeSocketClose = (): void => {
+    if (this.#state !== HANDSHAKE) return;
+    this.#leaveHandshake();
+    this.#end(CloseCode.ABNORMAL, 'client went away during the handshake');
+  };
+
+  // ---------------------------------------------------------------- open connection
+
+  #onMessage = (data: Buffer, isBinary: boolean): void => {
+    if (this.#state !== OPEN) return;
+    this.pingRound = 0;
+    this.#queue.push(
+      isBinary
+        ? { type: 'websocket.receive', bytes: data }
+        : { type: 'websocket.receive', text: data.toString('utf8') },
+    );
+    if (!this.#paused && this.#queue.size >= this.#host.options.maxQueuedMessages) {
+      // Stop reading from this client until the application catches up: TCP pushes back.
+      this.#paused = true;
+      (this.#ws as WebSocket).pause();
+    }
+  };
+
+  #onPong = (): void => {
+    this.pingRound = 0;
+  };
+
+  #onError = (error: Error): void => {
+    // ws already sent the matching close frame (1002, 1007, 1009 ...).
+    if (this.#state !== OPEN) return;
+    this.#armCloseTimer();
+    this.#end(closeCodeOfWsError(error), error.message);
+  };
+
+  #onClose = (code: number, reason: Buffer): void => {
+    if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
+    this.#closeTimer = null;
+    this.#end(code, reason.toString('utf8'));
+    this.#release();
+  };
+
+  /** Server-side close: the frame goes out after any queued data, the app hears of it at once. */
+  #closeFromServer(code: number, reason: string): void {
+    if (this.#state !== OPEN) return;
+    const ws = this.#ws as WebSocket;
+    if (this.#paused) {
+      this.#paused = false;
+      ws.resume();
+    }
+    ws.close(code, reason);
+    this.#armCloseTimer();
+    this.#end(code, reason);
+  }
+
+  #armCloseTimer(): void {
+    if (this.#closeTimer !== null || this.#ws === null) return;
+    const ws = this.#ws;
+    this.#closeTimer = setTimeout(() => ws.terminate(), this.#host.options.closeTimeout);
+    this.#closeTimer.unref();
+  }
+
+  /** Marks the connection closed and delivers the one websocket.disconnect. */
+  #end(code: number, reason: string): void {
+    if (this.#state === CLOSED) return;
+    const wasHandshake = this.#state === HANDSHAKE;
+    this.#state = CLOSED;
+    this.#queue.finish({ type: 'websocket.disconnect', code, reason });
+    if (wasHandshake) this.#release();
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#host.released(this);
+  }
+
+  // ---------------------------------------------------------------- application end
+
+  #onAppReturn = (): void => {
+    if (this.#state === HANDSHAKE) {
+      const denial = this.#denial;
+      if (denial !== null) this.#refuse(denial.status, Buffer.concat(denial.chunks), denial.headers);
+      else this.#refuse(403, 'Forbidden');
+    } else if (this.#state === OPEN) {
+      this.#closeFromServer(CloseCode.NORMAL, '');
+    }
+  };
+
+  #onAppError = (error: unknown): void => {
+    if (this.#state === HANDSHAKE) {
+      const status = handshakeStatusOf(error);
+      if (status >= 500) this.#report(error);
+      if (error instanceof DenyConnection) {
+        this.#refuse(status, error.reason, checkHeadersSafely(error.headers));
+      } else {
+        this.#refuse(status, `${status} ${STATUS_CODES[status] ?? 'Error'}`);
+      }
+      return;
+    }
+    if (error instanceof StopConsumer) {
+      this.#onAppReturn();
+      return;
+    }
+    this.#report(error);
+    if (this.#state === OPEN) this.#closeFromServer(CloseCode.INTERNAL_ERROR, 'internal error');
+  };
+
+  #report(error: unknown): void {
+    try {
+      this.#host.options.onError(error, this.scope);
+    } catch {
+      // A failing error hook must not turn into an unhandled rejection.
+    }
+  }
+
+}
+
+const EMPTY_HEAD = Buffer.alloc(0);
+
+function checkHeadersSafely(headers: unknown): Array<[string, string]> {
+  try {
+    return checkHeaders(headers, 'DenyConnection');
+  } catch {
+    return [];
+  }
+}
