@@ -25,7 +25,10 @@ export type MessageValue =
  * @example
  * type ChatEvents = { 'chat.message': { message: string; user: string } };
  */
-export type EventMap = { [type: string]: object };
+// Values are `any`, not `object`: only an `any` index signature accepts an
+// interface (interfaces have no implicit index signature). A non-object
+// payload still fails where it is used: `{ type: K } & 5` admits no message.
+export type EventMap = { [type: string]: any };
 
 /** The permissive default: any `type`, any fields. */
 export type AnyEventMap = { [type: string]: { [key: string]: unknown } };
@@ -138,4 +141,9 @@ export interface ChannelLayerOptions {
    * @example { 'http.request': 200, 'websocket.send*': 20 } or [[/^bulk\./, 1000]]
    */
   channelCapacity?: Record<string, number> | Array<readonly [pattern: string | RegExp, capacity: number]>;
+  /**
+   * Current time in milliseconds, used for message and membership expiry.
+   * Default `Date.now`. Tests inject a fake clock to check expiry without waiting.
+   */
+  clock?: () => number;
 }

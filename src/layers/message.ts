@@ -72,7 +72,7 @@ function copyValue(value: unknown, path: string, state: { hasBinary: boolean; se
     if (Object.getOwnPropertySymbols(obj).length > 0) throw new InvalidMessage(path, 'symbol keys are not allowed');
     const rec: Record<string, unknown> = {};
     for (const key of Object.keys(obj)) {
-      rec[key] = copyValue((obj as Record<string, unknown>)[key], `${path}.${key}`, state, depth + 1);
+      setOwn(rec, key, copyValue((obj as Record<string, unknown>)[key], `${path}.${key}`, state, depth + 1));
     }
     out = Object.freeze(rec);
   }
@@ -94,6 +94,15 @@ function cloneBinary(value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value);
   if (Array.isArray(value)) return Object.freeze(value.map(cloneBinary));
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = cloneBinary((value as Record<string, unknown>)[key]);
+  for (const key of Object.keys(value)) setOwn(out, key, cloneBinary((value as Record<string, unknown>)[key]));
   return Object.freeze(out);
+}
+
+/**
+ * Assign an own property. A `__proto__` key (JSON.parse makes one from client
+ * input) would otherwise set the copy's prototype instead of a data property.
+ */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }

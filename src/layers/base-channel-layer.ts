@@ -1,0 +1,250 @@
+/**
+ * The shared front half of every channel layer. Public methods check the
+ * layer is open, validate names and seal the message (one frozen copy per
+ * send), then call a protected hook; backends implement only the hooks, so
+ * every backend refuses the same input the same way.
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { ChannelFull, InvalidChannelName, InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
+import { CapacityTable } from './capacity';
+import {
+  LAYER_DEFAULTS,
+  type AnyEventMap,
+  type ChannelLayer,
+  type ChannelLayerEvents,
+  type ChannelLayerOptions,
+  type EventMap,
+  type GroupSendResult,
+  type LayerMessage,
+  type MessageOf,
+  type ReceiveOptions,
+  type SendManyResult,
+} from './channel-layer';
+import { sealMessage, type SealedMessage } from './message';
+import { assertChannelName, assertGroupName, nonLocalName } from './names';
+
+/** A validated channel name paired with its sealed message, as hooks receive them. */
+export type SealedEntry = readonly [name: string, sealed: SealedMessage];
+
+const PREFIX = /^[a-zA-Z\d\-_.]+$/;
+
+/**
+ * Base class for channel layer backends.
+ *
+ * Hooks are called only with valid names, a sealed message and an open
+ * layer. Contract for implementers:
+ * - `doSend` throws ChannelFull when the channel's queue (counted at
+ *   `nonLocalName(channel)`, capacity from `capacityOf`) is full.
+ * - `doReceive` resolves with `cloneForDelivery(sealed)` of the oldest
+ *   unexpired message; when `signal` aborts it must remove its waiter and
+ *   reject with ReceiveAborted, and must never resolve after that.
+ * - `doGroupSend` skips full members and returns how many it skipped; the
+ *   base emits `'dropped'` for that count (do not emit it again).
+ * - `doClose` releases resources and rejects pending receives with LayerClosed.
+ *
+ * @example
+ * class MyLayer extends BaseChannelLayer {
+ *   protected async doSend(channel: string, sealed: SealedMessage) { ... }
+ *   // ...the other hooks
+ * }
+ */
+export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
+  extends EventEmitter<ChannelLayerEvents>
+  implements ChannelLayer<M>
+{
+  /** Capabilities beyond the core; every built-in backend supports groups and flush. */
+  readonly extensions: readonly string[] = ['groups', 'flush'];
+  /** Seconds a queued message lives. */
+  readonly expiry: number;
+  /** Seconds a group membership lives after the last groupAdd. */
+  readonly groupExpiry: number;
+
+  /** `expiry` in milliseconds. */
+  protected readonly expiryMs: number;
+  /** `groupExpiry` in milliseconds. */
+  protected readonly groupExpiryMs: number;
+  /** The layer's clock in milliseconds (the `clock` option, default `Date.now`). */
+  protected readonly now: () => number;
+
+  readonly #capacity: CapacityTable;
+  readonly #processToken = randomBytes(9).toString('base64url');
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ChannelLayerOptions = {}) {
+    super();
+    this.expiry = positiveSeconds(options.expiry, 'expiry', LAYER_DEFAULTS.expiry);
+    this.groupExpiry = positiveSeconds(options.groupExpiry, 'groupExpiry', LAYER_DEFAULTS.groupExpiry);
+    this.expiryMs = this.expiry * 1000;
+    this.groupExpiryMs = this.groupExpiry * 1000;
+    this.#capacity = new CapacityTable(options.capacity ?? LAYER_DEFAULTS.capacity, options.channelCapacity);
+    if (options.clock !== undefined && typeof options.clock !== 'function') {
+      throw new InvalidOption('clock must be a function returning the current time in milliseconds');
+    }
+    this.now = options.clock ?? Date.now;
+  }
+
+  /** True once `close()` has been called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Random per layer instance: two layers in one process behave like two processes. */
+  protected get processToken(): string {
+    return this.#processToken;
+  }
+
+  /**
+   * The capacity of the queue `channel` is counted in. Patterns are matched
+   * against the non-local name (`chat!abc` -> `chat!`), where capacity is counted.
+   */
+  capacityOf(channel: string): number {
+    return this.#capacity.capacityOf(nonLocalName(channel));
+  }
+
+  /** Queue a message on a channel; throws ChannelFull at capacity. */
+  async send(channel: string, message: MessageOf<M>): Promise<void> {
+    this.#assertOpen();
+    assertChannelName(channel);
+    await this.doSend(channel, sealMessage(message));
+  }
+
+  /** Validate every entry first (nothing is sent if one is invalid), then queue each; full channels are reported. */
+  async sendMany(entries: Iterable<readonly [channel: string, message: MessageOf<M>]>): Promise<SendManyResult> {
+    this.#assertOpen();
+    const sealed: SealedEntry[] = [];
+    for (const [channel, message] of entries) {
+      assertChannelName(channel);
+      sealed.push([channel, sealMessage(message)]);
+    }
+    return this.doSendMany(sealed);
+  }
+
+  /** Wait for the next message on `channel` (full name, `!` included, for process-local channels). */
+  async receive(channel: string, options?: ReceiveOptions): Promise<MessageOf<M>> {
+    this.#assertOpen();
+    assertChannelName(channel);
+    const signal = options?.signal;
+    if (signal?.aborted) throw new ReceiveAborted(channel);
+    return (await this.doReceive(channel, signal)) as MessageOf<M>;
+  }
+
+  /** A fresh process-local channel name: `<prefix>.<layer token>!<random>`. */
+  async newChannel(prefix = 'specific'): Promise<string> {
+    this.#assertOpen();
+    if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
+      throw new InvalidChannelName(prefix, `a newChannel prefix must match ${PREFIX.source}`);
+    }
+    const name = `${prefix}.${this.#processToken}!${randomBytes(9).toString('base64url')}`;
+    assertChannelName(name);
+    return name;
+  }
+
+  /** Add `channel` to `group`, refreshing its membership expiry. */
+  async groupAdd(group: string, channel: string): Promise<void> {
+    this.#assertOpen();
+    assertGroupName(group);
+    assertChannelName(channel);
+    await this.doGroupAdd(group, channel);
+  }
+
+  /** Remove `channel` from `group`; a non-member is not an error. */
+  async groupDiscard(group: string, channel: string): Promise<void> {
+    this.#assertOpen();
+    assertGroupName(group);
+    assertChannelName(channel);
+    await this.doGroupDiscard(group, channel);
+  }
+
+  /** Send to every current member once; full members are skipped, counted and reported by a `'dropped'` event. */
+  async groupSend(group: string, message: MessageOf<M>): Promise<GroupSendResult> {
+    this.#assertOpen();
+    assertGroupName(group);
+    const result = await this.doGroupSend(group, sealMessage(message));
+    this.reportDropped(group, result.dropped);
+    return result;
+  }
+
+  /** Several group sends; every entry is validated before any is sent. `dropped` is the total. */
+  async groupSendMany(entries: Iterable<readonly [group: string, message: MessageOf<M>]>): Promise<GroupSendResult> {
+    this.#assertOpen();
+    const sealed: SealedEntry[] = [];
+    for (const [group, message] of entries) {
+      assertGroupName(group);
+      sealed.push([group, sealMessage(message)]);
+    }
+    return this.doGroupSendMany(sealed);
+  }
+
+  /** The group's unexpired members, in no particular order. */
+  async groupMembers(group: string): Promise<string[]> {
+    this.#assertOpen();
+    assertGroupName(group);
+    return this.doGroupMembers(group);
+  }
+
+  /** Drop every message and group; pending receives keep waiting. */
+  async flush(): Promise<void> {
+    this.#assertOpen();
+    await this.doFlush();
+  }
+
+  /** Release resources; pending receives reject with LayerClosed, later calls throw it. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.doClose();
+    return this.#closing;
+  }
+
+  /** Queue each entry with `doSend`, collecting full channels. Backends may batch instead. */
+  protected async doSendMany(entries: readonly SealedEntry[]): Promise<SendManyResult> {
+    const full: string[] = [];
+    let sent = 0;
+    for (const [channel, sealed] of entries) {
+      try {
+        await this.doSend(channel, sealed);
+        sent++;
+      } catch (error) {
+        if (!(error instanceof ChannelFull)) throw error;
+        full.push(channel);
+      }
+    }
+    return { sent, full };
+  }
+
+  /** Send each entry with `doGroupSend`, reporting drops per group. Backends may batch instead (and must call `reportDropped`). */
+  protected async doGroupSendMany(entries: readonly SealedEntry[]): Promise<GroupSendResult> {
+    let dropped = 0;
+    for (const [group, sealed] of entries) {
+      const result = await this.doGroupSend(group, sealed);
+      this.reportDropped(group, result.dropped);
+      dropped += result.dropped;
+    }
+    return { dropped };
+  }
+
+  /** Emit `'dropped'` for `count` members of `group` skipped because they were full. */
+  protected reportDropped(group: string, count: number): void {
+    if (count > 0) this.emit('dropped', { group, count, reason: 'channel full' });
+  }
+
+  protected abstract doSend(channel: string, sealed: SealedMessage): Promise<void>;
+  protected abstract doReceive(channel: string, signal: AbortSignal | undefined): Promise<LayerMessage>;
+  protected abstract doGroupAdd(group: string, channel: string): Promise<void>;
+  protected abstract doGroupDiscard(group: string, channel: string): Promise<void>;
+  protected abstract doGroupSend(group: string, sealed: SealedMessage): Promise<GroupSendResult>;
+  protected abstract doGroupMembers(group: string): Promise<string[]>;
+  protected abstract doFlush(): Promise<void>;
+  protected abstract doClose(): Promise<void>;
+
+  #assertOpen(): void {
+    if (this.#closing !== undefined) throw new LayerClosed(this.constructor.name);
+  }
+}
+
+function positiveSeconds(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidOption(`${option} must be a positive number of seconds, got ${String(value)}`);
+  }
+  return value;
+}

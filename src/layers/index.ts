@@ -1,0 +1,38 @@
+/**
+ * The channel layer API without the Redis backends: the contract, the shared
+ * base class and checks, the in-memory backend and the registry.
+ */
+export type {
+  AnyEventMap,
+  Binary,
+  ChannelLayer,
+  ChannelLayerEvents,
+  ChannelLayerOptions,
+  EventMap,
+  GroupSendResult,
+  LayerMessage,
+  MessageOf,
+  MessageValue,
+  ReceiveOptions,
+  SendManyResult,
+} from './channel-layer';
+export { LAYER_DEFAULTS } from './channel-layer';
+export { BaseChannelLayer } from './base-channel-layer';
+export type { SealedEntry } from './base-channel-layer';
+export { CapacityTable, globToRegExp } from './capacity';
+export type { CapacityPatterns } from './capacity';
+export { InMemoryChannelLayer } from './memory-layer';
+export type { InMemoryChannelLayerOptions, InMemoryLayerStats } from './memory-layer';
+export { cloneForDelivery, sealMessage } from './message';
+export type { SealedMessage } from './message';
+export { MAX_NAME_LENGTH, assertChannelName, assertGroupName, isProcessLocal, nonLocalName } from './names';
+export {
+  CHANNEL_LAYER_URL_ENV,
+  closeChannelLayers,
+  configureChannelLayers,
+  createChannelLayer,
+  getChannelLayer,
+  registerLayerBackend,
+  registeredLayerSchemes,
+} from './registry';
+export type { ChannelLayerConfig, LayerBackendFactory, LayerBackendOptions } from './registry';

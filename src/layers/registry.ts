@@ -1,0 +1,253 @@
+/**
+ * Named channel layers (`default` first), configured in code or from the
+ * environment, created lazily once per alias. Backends register a URL scheme
+ * here, so the registry never imports them (the Redis module registers
+ * `redis:`, `rediss:` and `redis+pubsub:` when it is loaded).
+ */
+import { InvalidChannelLayerConfig } from '../errors';
+import type { AnyEventMap, ChannelLayer, ChannelLayerOptions, EventMap } from './channel-layer';
+import { InMemoryChannelLayer } from './memory-layer';
+
+/** Options passed to a backend factory: the common ones plus backend-specific keys. */
+export type LayerBackendOptions = ChannelLayerOptions & { [key: string]: unknown };
+
+/** Builds a layer for a URL of its scheme. */
+export type LayerBackendFactory = (url: URL, options: LayerBackendOptions) => ChannelLayer;
+
+/** One alias's configuration: a URL, a ready layer, or an object. */
+export type ChannelLayerConfig =
+  | string
+  | ChannelLayer
+  | {
+      /** e.g. `memory://` or `redis://127.0.0.1:6379/0?capacity=200`. */
+      url?: string;
+      /** A registered scheme without `:` (e.g. `memory`, `redis`); overrides the URL's scheme. */
+      backend?: string;
+      /** Backend options; they win over options in the URL query. */
+      options?: LayerBackendOptions;
+    };
+
+/** Environment variable read when nothing is configured in code. */
+export const CHANNEL_LAYER_URL_ENV = 'CHANNEL_LAYER_URL';
+
+const backends = new Map<string, LayerBackendFactory>();
+const instances = new Map<string, ChannelLayer>();
+let configured: Map<string, ChannelLayerConfig> | null = null;
+
+/** Query keys read as numeric common options (`?capacity=200&expiry=30`). */
+const NUMERIC_QUERY_OPTIONS: Record<string, keyof ChannelLayerOptions> = {
+  capacity: 'capacity',
+  expiry: 'expiry',
+  groupExpiry: 'groupExpiry',
+  group_expiry: 'groupExpiry',
+};
+
+function normalizeScheme(scheme: string): string {
+  return scheme.toLowerCase().replace(/:$/, '');
+}
+
+/**
+ * Register a backend for a URL scheme (`redis`, `redis:` and `REDIS` are the
+ * same). Registering a scheme again replaces its factory.
+ *
+ * @example
+ * registerLayerBackend('redis', (url, options) => new RedisChannelLayer({ url: url.href, ...options }));
+ */
+export function registerLayerBackend(scheme: string, factory: LayerBackendFactory): void {
+  const name = normalizeScheme(scheme);
+  if (!/^[a-z][a-z\d+.-]*$/.test(name)) {
+    throw new InvalidChannelLayerConfig(`cannot register backend scheme ${JSON.stringify(scheme)}: not a URL scheme`);
+  }
+  if (typeof factory !== 'function') {
+    throw new InvalidChannelLayerConfig(`the factory for scheme ${JSON.stringify(name)} must be a function (url, options) => ChannelLayer`);
+  }
+  backends.set(name, factory);
+}
+
+/** Registered schemes, e.g. `['memory', 'redis']`. */
+export function registeredLayerSchemes(): string[] {
+  return [...backends.keys()];
+}
+
+function isLayer(value: unknown): value is ChannelLayer {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ChannelLayer).send === 'function' &&
+    typeof (value as ChannelLayer).receive === 'function' &&
+    typeof (value as ChannelLayer).close === 'function'
+  );
+}
+
+function parseUrl(text: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new InvalidChannelLayerConfig(
+      `channel layer URL ${JSON.stringify(text)} is not a valid URL; use e.g. memory:// or redis://127.0.0.1:6379/0`,
+    );
+  }
+}
+
+function queryOptions(url: URL): LayerBackendOptions {
+  const options: LayerBackendOptions = {};
+  for (const [param, option] of Object.entries(NUMERIC_QUERY_OPTIONS)) {
+    const raw = url.searchParams.get(param);
+    if (raw === null) continue;
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value)) {
+      throw new InvalidChannelLayerConfig(`channel layer URL query ${param}=${JSON.stringify(raw)} is not a number`);
+    }
+    (options as Record<string, number>)[option] = value;
+  }
+  return options;
+}
+
+/**
+ * Build a new layer (not registered under any alias) from a URL or a config object.
+ * Throws InvalidChannelLayerConfig for a bad URL or an unregistered scheme.
+ *
+ * @example
+ * const layer = createChannelLayer('memory://?capacity=200');
+ * const other = createChannelLayer({ backend: 'memory', options: { expiry: 30 } });
+ */
+export function createChannelLayer(config: string | Exclude<ChannelLayerConfig, string | ChannelLayer>): ChannelLayer {
+  let url: URL;
+  let scheme: string;
+  let options: LayerBackendOptions = {};
+  if (typeof config === 'string') {
+    url = parseUrl(config);
+    scheme = normalizeScheme(url.protocol);
+  } else if (typeof config === 'object' && config !== null && !isLayer(config)) {
+    if (config.url === undefined && config.backend === undefined) {
+      throw new InvalidChannelLayerConfig('a channel layer config object needs a url (e.g. "memory://") or a backend (e.g. "memory")');
+    }
+    if (config.backend !== undefined && typeof config.backend !== 'string') {
+      throw new InvalidChannelLayerConfig('channel layer config "backend" must be a scheme name such as "memory" or "redis"');
+    }
+    url = parseUrl(config.url ?? `${config.backend}://`);
+    scheme = normalizeScheme(config.backend ?? url.protocol);
+    if (config.options !== undefined && (typeof config.options !== 'object' || config.options === null)) {
+      throw new InvalidChannelLayerConfig('channel layer config "options" must be an object');
+    }
+    options = config.options ?? {};
+  } else {
+    throw new InvalidChannelLayerConfig('a channel layer config must be a URL string, a ChannelLayer, or { url?, backend?, options? }');
+  }
+  const factory = backends.get(scheme) ?? loadBuiltIn(scheme);
+  if (factory === undefined) {
+    throw new InvalidChannelLayerConfig(
+      `no channel layer backend is registered for scheme ${JSON.stringify(scheme)}; registered: ` +
+        `${registeredLayerSchemes().join(', ')}. Use one of those, or register a backend with registerLayerBackend(scheme, factory).`,
+    );
+  }
+  return factory(url, { ...queryOptions(url), ...options });
+}
+
+/**
+ * The Redis backends register themselves when their module loads; load it on
+ * first use of a redis scheme, at call time, so the registry and the Redis
+ * module never import each other while loading.
+ */
+function loadBuiltIn(scheme: string): LayerBackendFactory | undefined {
+  if (!scheme.startsWith('redis')) return undefined;
+  try {
+    require('./redis');
+  } catch (error) {
+    throw new InvalidChannelLayerConfig(`the Redis channel layer module could not be loaded for scheme ${JSON.stringify(scheme)}: ${(error as Error).message}`);
+  }
+  return backends.get(scheme);
+}
+
+/**
+ * Set the layers by alias, replacing any earlier configuration; `null` goes
+ * back to unconfigured (then `default` comes from CHANNEL_LAYER_URL, else an
+ * embedded InMemoryChannelLayer). URLs are checked now; schemes when a layer
+ * is first created. Throws InvalidChannelLayerConfig while layers created
+ * from an earlier configuration are still open: `await closeChannelLayers()` first.
+ *
+ * @example
+ * configureChannelLayers({
+ *   default: 'redis://127.0.0.1:6379/0',
+ *   local: { backend: 'memory', options: { capacity: 500 } },
+ * });
+ */
+export function configureChannelLayers(config: Record<string, ChannelLayerConfig> | null): void {
+  if (instances.size > 0) {
+    throw new InvalidChannelLayerConfig(
+      `channel layers ${[...instances.keys()].map((a) => JSON.stringify(a)).join(', ')} are open; ` +
+        'await closeChannelLayers() before configuring again',
+    );
+  }
+  if (config === null) {
+    configured = null;
+    return;
+  }
+  if (typeof config !== 'object' || Array.isArray(config)) {
+    throw new InvalidChannelLayerConfig('configureChannelLayers expects an object of { alias: url | layer | { url, backend, options } }');
+  }
+  const next = new Map<string, ChannelLayerConfig>();
+  for (const [alias, entry] of Object.entries(config)) {
+    if (typeof entry === 'string') parseUrl(entry);
+    else if (typeof entry !== 'object' || entry === null) {
+      throw new InvalidChannelLayerConfig(
+        `channel layer alias ${JSON.stringify(alias)}: expected a URL string, a ChannelLayer or { url?, backend?, options? }`,
+      );
+    } else if (!isLayer(entry) && entry.url !== undefined) parseUrl(entry.url);
+    next.set(alias, entry);
+  }
+  configured = next;
+}
+
+/**
+ * The layer for `alias`, created on first use and then shared. Returns null
+ * when the alias is not configured (as Django does). With no configuration
+ * at all, `default` is built from CHANNEL_LAYER_URL if set, else it is an
+ * embedded InMemoryChannelLayer. `M` types the messages (a claim by the
+ * caller, not checked at runtime); the default accepts any message.
+ *
+ * @example
+ * const layer = getChannelLayer<ChatEvents>();
+ * await layer?.groupSend('room.lobby', { type: 'chat.message', text: 'hi' });
+ */
+export function getChannelLayer<M extends EventMap = AnyEventMap>(alias = 'default'): ChannelLayer<M> | null {
+  const existing = instances.get(alias);
+  // The type parameter is the caller's claim about what travels on this layer; it is not checked at runtime.
+  if (existing !== undefined) return existing as unknown as ChannelLayer<M>;
+  let layer: ChannelLayer;
+  if (configured !== null) {
+    const entry = configured.get(alias);
+    if (entry === undefined) return null;
+    layer = isLayer(entry) ? entry : createChannelLayer(entry);
+  } else if (alias === 'default') {
+    const url = process.env[CHANNEL_LAYER_URL_ENV];
+    layer = url ? createChannelLayer(url) : new InMemoryChannelLayer();
+  } else {
+    return null;
+  }
+  instances.set(alias, layer);
+  return layer as unknown as ChannelLayer<M>;
+}
+
+/**
+ * Close every layer the registry created or was given, and forget them; the
+ * next `getChannelLayer` creates fresh ones from the same configuration.
+ * Aliases configured with a layer instance are removed from the
+ * configuration, since a closed layer cannot be reused.
+ */
+export async function closeChannelLayers(): Promise<void> {
+  const open = new Set(instances.values());
+  instances.clear();
+  if (configured !== null) {
+    for (const [alias, entry] of configured) {
+      if (!isLayer(entry)) continue;
+      open.add(entry);
+      configured.delete(alias);
+    }
+  }
+  const results = await Promise.allSettled([...open].map((layer) => layer.close()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+}
+
+registerLayerBackend('memory', (_url, options) => new InMemoryChannelLayer(options));
