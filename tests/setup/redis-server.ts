@@ -5,7 +5,10 @@
  * says how to get one.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -55,11 +58,14 @@ export interface ThrowawayRedis {
   stop(): Promise<void>;
 }
 
-/** Start `redis-server` on a free loopback port, no persistence; resolves once it answers PING. */
-export async function startThrowawayRedis(extraArgs: string[] = []): Promise<ThrowawayRedis> {
+/**
+ * Start `redis-server` on a loopback port (a free one unless `port` is given,
+ * e.g. to restart a killed server in place), no persistence; resolves once it answers PING.
+ */
+export async function startThrowawayRedis(extraArgs: string[] = [], port?: number): Promise<ThrowawayRedis> {
   const binary = redisServerBinary();
   if (!binary) throw new Error(NO_REDIS_MESSAGE);
-  const port = await freePort();
+  port ??= await freePort();
   const child = spawn(
     binary,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...extraArgs],
@@ -86,4 +92,61 @@ export async function startThrowawayRedis(extraArgs: string[] = []): Promise<Thr
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A throwaway Redis Cluster: `nodes` servers (masters plus one replica each when six). */
+export interface ThrowawayCluster {
+  /** Seed URLs (every node). */
+  urls: string[];
+  servers: ThrowawayRedis[];
+  stop(): Promise<void>;
+}
+
+export function redisCliBinary(): string | null {
+  const found = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  return found.status === 0 && path ? path : null;
+}
+
+/**
+ * Start six cluster-mode redis-servers on free ports in a temporary directory
+ * and join them with `redis-cli --cluster create` (three masters, one replica
+ * each); resolves once every node reports cluster_state:ok (at most 30 s).
+ */
+export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+  const cli = redisCliBinary();
+  if (!cli || !redisServerBinary()) throw new Error(`${NO_REDIS_MESSAGE} The cluster test also needs redis-cli (same package).`);
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-cluster-'));
+  const servers: ThrowawayRedis[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(servers.map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < 6; i++) {
+      const nodeDir = join(dir, String(i));
+      mkdirSync(nodeDir);
+      servers.push(
+        await startThrowawayRedis(['--cluster-enabled', 'yes', '--cluster-config-file', join(nodeDir, 'nodes.conf'), '--cluster-node-timeout', '3000', '--dir', nodeDir]),
+      );
+    }
+    const create = spawnSync(cli, ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '1', '--cluster-yes'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.stdout}\n${create.stderr}`);
+    const deadline = Date.now() + 30_000;
+    for (const server of servers) {
+      for (;;) {
+        const info = spawnSync(cli, ['-p', String(server.port), 'cluster', 'info'], { encoding: 'utf8', timeout: 2000 });
+        if (info.stdout.includes('cluster_state:ok')) break;
+        if (Date.now() > deadline) throw new Error(`cluster did not reach cluster_state:ok within 30 s (node ${server.port})`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { urls: servers.map((s) => s.url), servers, stop };
 }

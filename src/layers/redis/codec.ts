@@ -1,0 +1,163 @@
+/**
+ * The channels_redis wire format of one queued message: 12 random bytes (so
+ * equal messages stay distinct members of a sorted set) followed by the
+ * msgpack map of the message. Strings go out as msgpack str and binary as
+ * bin, as Python's `msgpack.packb(..., use_bin_type=True)` does.
+ *
+ * A group send encodes the message once; the per-destination copies only
+ * differ by the trailing `__asgi_channel__` entry, so `withAsgiChannel`
+ * splices that entry onto the encoded bytes instead of re-encoding.
+ */
+import { randomFillSync } from 'node:crypto';
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import { InvalidMessage } from '../../errors';
+import type { LayerMessage } from '../channel-layer';
+import type { SealedMessage } from '../message';
+
+/** The key channels_redis uses to carry the full name(s) of process-local destinations. */
+export const ASGI_CHANNEL_KEY = '__asgi_channel__';
+
+/** Length of the random prefix of every queued member. */
+export const RANDOM_PREFIX_LENGTH = 12;
+
+const encoder = new Encoder();
+const decoder = new Decoder();
+const ASGI_KEY_BYTES = encoder.encode(ASGI_CHANNEL_KEY);
+
+// Random bytes come from a pooled buffer refilled in bulk: one getrandom call per 256 messages.
+const POOL_MESSAGES = 256;
+const randomPool = Buffer.allocUnsafe(RANDOM_PREFIX_LENGTH * POOL_MESSAGES);
+let randomOffset = randomPool.length;
+
+function writeRandomPrefix(target: Buffer): void {
+  if (randomOffset >= randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  randomPool.copy(target, 0, randomOffset, randomOffset + RANDOM_PREFIX_LENGTH);
+  randomOffset += RANDOM_PREFIX_LENGTH;
+}
+
+/**
+ * msgpack-encode a sealed message (a map), refusing the reserved
+ * `__asgi_channel__` key, which the layer sets itself.
+ */
+export function encodeMessage(message: Readonly<LayerMessage>): Uint8Array {
+  if (Object.prototype.hasOwnProperty.call(message, ASGI_CHANNEL_KEY)) {
+    throw new InvalidMessage(`message.${ASGI_CHANNEL_KEY}`, 'this key is reserved by the Redis channel layer');
+  }
+  return encoder.encode(message);
+}
+
+/** A queue member: random prefix + the encoded map as is. */
+export function queueMember(encoded: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(RANDOM_PREFIX_LENGTH + encoded.length);
+  writeRandomPrefix(out);
+  out.set(encoded, RANDOM_PREFIX_LENGTH);
+  return out;
+}
+
+interface MapHeader {
+  count: number;
+  length: number;
+}
+
+function readMapHeader(bytes: Uint8Array): MapHeader {
+  const first = bytes[0]!;
+  if (first >= 0x80 && first <= 0x8f) return { count: first & 0x0f, length: 1 };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (first === 0xde) return { count: view.getUint16(1), length: 3 };
+  if (first === 0xdf) return { count: view.getUint32(1), length: 5 };
+  throw new TypeError('encoded message is not a msgpack map');
+}
+
+function mapHeaderLength(count: number): number {
+  return count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
+}
+
+function writeMapHeader(target: Buffer, offset: number, count: number): void {
+  if (count <= 15) target[offset] = 0x80 | count;
+  else if (count <= 0xffff) {
+    target[offset] = 0xde;
+    target.writeUInt16BE(count, offset + 1);
+  } else {
+    target[offset] = 0xdf;
+    target.writeUInt32BE(count, offset + 1);
+  }
+}
+
+/**
+ * A queue member for process-local destinations: random prefix + the map
+ * with `__asgi_channel__` appended (a string for a direct send, a list when
+ * one copy serves several members of a group in the same process).
+ */
+export function queueMemberFor(encoded: Uint8Array, channels: string | readonly string[]): Buffer {
+  const header = readMapHeader(encoded);
+  const value = encoder.encode(channels);
+  const newHeader = mapHeaderLength(header.count + 1);
+  const bodyLength = encoded.length - header.length;
+  const out = Buffer.allocUnsafe(RANDOM_PREFIX_LENGTH + newHeader + bodyLength + ASGI_KEY_BYTES.length + value.length);
+  writeRandomPrefix(out);
+  let offset = RANDOM_PREFIX_LENGTH;
+  writeMapHeader(out, offset, header.count + 1);
+  offset += newHeader;
+  out.set(encoded.subarray(header.length), offset);
+  offset += bodyLength;
+  out.set(ASGI_KEY_BYTES, offset);
+  offset += ASGI_KEY_BYTES.length;
+  out.set(value, offset);
+  return out;
+}
+
+/** A decoded queue member: the message (frozen) and its `__asgi_channel__`, if any. */
+export interface DecodedMember {
+  sealed: SealedMessage;
+  /** The full destination name(s) carried in the message, or undefined for a plain send to a named channel. */
+  channels: string | string[] | undefined;
+}
+
+/**
+ * Decode a queue member (random prefix + msgpack map) into a frozen message.
+ * Throws TypeError when the bytes are not a msgpack map with a string `type`.
+ */
+export function decodeMember(member: Uint8Array): DecodedMember {
+  return decodePayload(member.subarray(RANDOM_PREFIX_LENGTH));
+}
+
+/** Decode a msgpack map (no random prefix) into a frozen message plus `__asgi_channel__`. */
+export function decodePayload(bytes: Uint8Array): DecodedMember {
+  const value = decoder.decode(bytes);
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new TypeError('a queued message must be a msgpack map');
+  }
+  const record = value as Record<string, unknown>;
+  let channels: string | string[] | undefined;
+  if (Object.prototype.hasOwnProperty.call(record, ASGI_CHANNEL_KEY)) {
+    const raw = record[ASGI_CHANNEL_KEY];
+    delete record[ASGI_CHANNEL_KEY];
+    if (typeof raw === 'string') channels = raw;
+    else if (Array.isArray(raw) && raw.every((c) => typeof c === 'string')) channels = raw as string[];
+    else throw new TypeError(`${ASGI_CHANNEL_KEY} must be a string or a list of strings`);
+  }
+  if (typeof record.type !== 'string') throw new TypeError('a queued message must have a string "type"');
+  const state = { hasBinary: false };
+  const message = freeze(record, state) as LayerMessage;
+  return { sealed: { message, hasBinary: state.hasBinary }, channels };
+}
+
+// One walk that freezes the decoded tree in place and turns bin values into
+// Buffers (views, no copy: every receiver gets its own copy at delivery).
+function freeze(value: unknown, state: { hasBinary: boolean }): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Uint8Array) {
+    state.hasBinary = true;
+    return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = freeze(value[i], state);
+    return Object.freeze(value);
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) record[key] = freeze(record[key], state);
+  return Object.freeze(record);
+}

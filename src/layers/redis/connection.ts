@@ -1,0 +1,320 @@
+/**
+ * One Redis server as a layer sees it: a command connection plus dedicated
+ * ones (a blocking-pop connection, a subscriber) created on demand, all
+ * replaced together when the server goes away.
+ *
+ * Reconnection is ours, not node-redis's: each client is created with
+ * `reconnectStrategy: false` and `disableOfflineQueue`, so a dead socket ends
+ * that client and every call fails at once. The node then retries with
+ * capped, jittered exponential backoff and builds fresh clients; the layer's
+ * `up` handler re-subscribes and restarts loops explicitly, because a fresh
+ * client starts with no subscriptions at all.
+ */
+import { EventEmitter } from 'node:events';
+import { createClient, ErrorReply, RESP_TYPES, type RedisClientOptions } from 'redis';
+import { LayerClosed, LayerUnavailable } from '../../errors';
+import type { LuaScript } from './lua';
+
+/** A connected node-redis client (untyped commands only: we use sendCommand). */
+export type RawClient = ReturnType<typeof createClient>;
+
+/** A command argument: text or bytes. */
+export type Arg = string | Buffer;
+
+/** Timing of connections and retries (milliseconds). */
+export interface ConnectionTiming {
+  /** Give up one connection attempt after this long. Default 2000. */
+  connectTimeout: number;
+  /** Fail a command that got no reply within this long. Default 3000. */
+  commandTimeout: number;
+  /** First retry delay after losing the server. Default 100. */
+  retryMinDelay: number;
+  /** Longest retry delay. Default 5000. */
+  retryMaxDelay: number;
+}
+
+/** Defaults of ConnectionTiming. */
+export const DEFAULT_TIMING: ConnectionTiming = {
+  connectTimeout: 2000,
+  commandTimeout: 3000,
+  retryMinDelay: 100,
+  retryMaxDelay: 5000,
+};
+
+/** What `up` reports. */
+export interface UpInfo {
+  /** True for the first successful connection of this node. */
+  first: boolean;
+  /** True when the server's run_id changed: it restarted and may have lost data. */
+  restarted: boolean;
+}
+
+interface NodeEvents {
+  down: [error: Error];
+  up: [info: UpInfo];
+}
+
+type Dedicated = 'blocking' | 'subscriber';
+
+const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
+
+/** True for an error the server replied with (wrong type, NOSCRIPT...), as opposed to a transport failure. */
+export function isServerError(error: unknown): error is Error {
+  return error instanceof ErrorReply;
+}
+
+/**
+ * A Redis server with self-managed reconnection. Emits `down` once per
+ * outage and `up` after each successful (re)connection.
+ */
+export class RedisNode extends EventEmitter<NodeEvents> {
+  /** The server URL (credentials included; never logged). */
+  readonly url: string;
+  /** `host:port`, for messages. */
+  readonly label: string;
+
+  readonly #timing: ConnectionTiming;
+  readonly #clientOptions: Partial<RedisClientOptions>;
+  #state: 'idle' | 'connecting' | 'ready' | 'down' | 'closed' = 'idle';
+  #everConnected = false;
+  #runId: string | undefined;
+  #command: RawClient | undefined;
+  #dedicated = new Map<Dedicated, Promise<RawClient>>();
+  #generation = 0;
+  #attempt: Promise<void> | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retries = 0;
+  #lastError: Error | undefined;
+
+  constructor(url: string, timing: ConnectionTiming, clientOptions: Partial<RedisClientOptions> = {}) {
+    super();
+    this.url = url;
+    this.#timing = timing;
+    this.#clientOptions = clientOptions;
+    let label = url;
+    try {
+      const parsed = new URL(url);
+      label = `${parsed.hostname}:${parsed.port || '6379'}`;
+    } catch {
+      // Not a URL we can parse: createClient will report it.
+    }
+    this.label = label;
+  }
+
+  /** True while the command connection is up. */
+  get ready(): boolean {
+    return this.#state === 'ready';
+  }
+
+  /** Connect now (first call only); later calls return the same attempt. Never rejects. */
+  start(): Promise<void> {
+    if (this.#state === 'idle') this.#connect();
+    return this.#attempt ?? Promise.resolve();
+  }
+
+  /**
+   * Run a command. Before the first connection finishes it waits for it
+   * (bounded by connectTimeout); when the server is down it throws
+   * LayerUnavailable at once. Server error replies are rethrown as they are.
+   */
+  async command<T = unknown>(args: readonly Arg[], buffers = false): Promise<T> {
+    const client = await this.#commandClient();
+    try {
+      return (await client.sendCommand(args, {
+        timeout: this.#timing.commandTimeout,
+        typeMapping: buffers ? BUFFERS : undefined,
+      })) as T;
+    } catch (error) {
+      throw this.#wrap(error);
+    }
+  }
+
+  /** Run a Lua script by SHA, loading it with EVAL when the server does not have it (e.g. after a restart). */
+  async eval<T = unknown>(lua: LuaScript, keys: readonly Arg[], args: readonly Arg[], buffers = false): Promise<T> {
+    const rest = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.command<T>(['EVALSHA', lua.sha, ...rest], buffers);
+    } catch (error) {
+      if (!(isServerError(error) && error.message.startsWith('NOSCRIPT'))) throw error;
+      return this.command<T>(['EVAL', lua.source, ...rest], buffers);
+    }
+  }
+
+  /**
+   * A dedicated connection of this generation (created on first use): a
+   * blocking command or subscriptions on it cannot delay other commands.
+   * Throws LayerUnavailable while the server is down.
+   */
+  async dedicated(kind: Dedicated): Promise<RawClient> {
+    await this.#commandClient();
+    let pending = this.#dedicated.get(kind);
+    if (pending === undefined) {
+      const generation = this.#generation;
+      pending = this.#open(generation).catch((error: unknown) => {
+        if (this.#dedicated.get(kind) === pending) this.#dedicated.delete(kind);
+        throw this.#wrap(error);
+      });
+      this.#dedicated.set(kind, pending);
+    }
+    return pending;
+  }
+
+  /** Options for a raw blocking command on a dedicated client: buffers, and a timeout past the block time. */
+  blockingOptions(blockSeconds: number): { timeout: number; typeMapping: typeof BUFFERS } {
+    return { timeout: blockSeconds * 1000 + this.#timing.commandTimeout, typeMapping: BUFFERS };
+  }
+
+  /** Turn a transport failure into LayerUnavailable (server replies and ours pass through). */
+  wrap(error: unknown): Error {
+    return this.#wrap(error);
+  }
+
+  /** Close every connection and stop retrying. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    clearTimeout(this.#retryTimer);
+    this.#teardown();
+  }
+
+  async #commandClient(): Promise<RawClient> {
+    if (this.#state === 'idle') this.#connect();
+    if (this.#state === 'connecting' && !this.#everConnected) await this.#attempt;
+    if (this.#state === 'closed') throw new LayerClosed('Redis connection');
+    if (this.#state !== 'ready' || this.#command === undefined) {
+      throw new LayerUnavailable(
+        `Redis at ${this.label} is unreachable${this.#lastError ? ` (${this.#lastError.message})` : ''}; ` +
+          'the layer keeps reconnecting in the background and emits "reconnected" when it is back',
+        { cause: this.#lastError },
+      );
+    }
+    return this.#command;
+  }
+
+  #wrap(error: unknown): Error {
+    if (isServerError(error) || error instanceof LayerUnavailable || error instanceof LayerClosed) return error as Error;
+    if (this.#state === 'closed') return new LayerClosed('Redis connection');
+    const cause = error instanceof Error ? error : new Error(String(error));
+    return new LayerUnavailable(`Redis at ${this.label} failed: ${cause.message}`, { cause });
+  }
+
+  #connect(): void {
+    this.#state = 'connecting';
+    const generation = ++this.#generation;
+    this.#attempt = this.#open(generation).then(
+      async (client) => {
+        if (generation !== this.#generation || this.#state !== 'connecting') {
+          destroyQuietly(client);
+          return;
+        }
+        let runId: string | undefined;
+        try {
+          const info = String(await client.sendCommand(['INFO', 'server'], { timeout: this.#timing.commandTimeout }));
+          runId = /run_id:(\w+)/.exec(info)?.[1];
+        } catch (error) {
+          destroyQuietly(client);
+          this.#failed(generation, error);
+          return;
+        }
+        if (generation !== this.#generation || this.#state !== 'connecting') {
+          destroyQuietly(client);
+          return;
+        }
+        this.#command = client;
+        this.#state = 'ready';
+        this.#retries = 0;
+        this.#lastError = undefined;
+        const first = !this.#everConnected;
+        const restarted = !first && runId !== undefined && runId !== this.#runId;
+        this.#everConnected = true;
+        this.#runId = runId;
+        this.emit('up', { first, restarted });
+      },
+      (error: unknown) => this.#failed(generation, error),
+    ).catch(() => undefined); // listeners are the layer's own and do not throw; never leave this chain rejected
+  }
+
+  /** Create and connect one client of `generation`; its death marks the node down. */
+  async #open(generation: number): Promise<RawClient> {
+    const client = createClient({
+      ...this.#clientOptions,
+      url: this.url,
+      disableOfflineQueue: true,
+      socket: {
+        ...(this.#clientOptions.socket ?? {}),
+        connectTimeout: this.#timing.connectTimeout,
+        reconnectStrategy: false,
+      } as RedisClientOptions['socket'],
+    }) as RawClient;
+    // An 'error' event without a listener would crash the process.
+    client.on('error', (error: Error) => {
+      if (!client.isReady) this.#lost(generation, error);
+    });
+    client.on('end', () => this.#lost(generation, new Error('connection closed')));
+    try {
+      await client.connect();
+    } catch (error) {
+      destroyQuietly(client);
+      throw error;
+    }
+    if (generation !== this.#generation || this.#state === 'closed') {
+      destroyQuietly(client);
+      throw new LayerUnavailable(`Redis at ${this.label}: connection superseded`);
+    }
+    return client;
+  }
+
+  #lost(generation: number, error: Error): void {
+    if (generation !== this.#generation) return;
+    if (this.#state === 'ready') {
+      this.#lastError = error;
+      this.#state = 'down';
+      this.#teardown();
+      this.emit('down', error);
+      this.#scheduleRetry();
+    } else if (this.#state === 'connecting') {
+      this.#lastError = error;
+    }
+  }
+
+  #failed(generation: number, error: unknown): void {
+    if (generation !== this.#generation || this.#state === 'closed') return;
+    this.#lastError = error instanceof Error ? error : new Error(String(error));
+    const wasConnecting = this.#state === 'connecting';
+    this.#state = 'down';
+    this.#teardown();
+    if (wasConnecting && !this.#everConnected && this.#retries === 0) this.emit('down', this.#lastError);
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    if (this.#state === 'closed') return;
+    const { retryMinDelay, retryMaxDelay } = this.#timing;
+    const base = Math.min(retryMaxDelay, retryMinDelay * 2 ** Math.min(this.#retries, 16));
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.#retries++;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      if (this.#state === 'down') this.#connect();
+    }, delay);
+    this.#retryTimer.unref();
+  }
+
+  #teardown(): void {
+    this.#generation++;
+    const command = this.#command;
+    this.#command = undefined;
+    if (command !== undefined) destroyQuietly(command);
+    const dedicated = [...this.#dedicated.values()];
+    this.#dedicated.clear();
+    for (const pending of dedicated) pending.then(destroyQuietly, () => undefined);
+  }
+}
+
+function destroyQuietly(client: RawClient): void {
+  try {
+    if (client.isOpen) client.destroy();
+  } catch {
+    // Already closed.
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The pub/sub layer's transport on a Redis Cluster: sharded pub/sub
+ * (SPUBLISH/SSUBSCRIBE, Redis 7+), so a topic lives on the shard owning its
+ * slot and publishing scales with the number of shards. Keyed commands are
+ * routed by their key's slot.
+ *
+ * node-redis's cluster client owns per-shard connections and follows slot
+ * moves; this class adds what the layer needs on top: fail-fast calls while
+ * the cluster is unreachable and `down`/`up` reports, with every remembered
+ * topic subscribed again after an outage.
+ */
+import { EventEmitter } from 'node:events';
+import { createCluster, RESP_TYPES, type RedisClientOptions } from 'redis';
+import { LayerClosed, LayerUnavailable } from '../../errors';
+import { isServerError, type Arg, type ConnectionTiming } from './connection';
+import { globEscape } from './flush-prefix';
+import type { LuaScript } from './lua';
+import type { PayloadListener, PubSubTransport, TransportEvents } from './pubsub-transport';
+
+type Cluster = ReturnType<typeof createCluster>;
+
+const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
+
+/** Sharded pub/sub over a Redis Cluster (seed nodes in `hosts`). */
+export class ClusterTransport extends EventEmitter<TransportEvents> implements PubSubTransport {
+  readonly size = 1;
+  readonly #cluster: Cluster;
+  readonly #timing: ConnectionTiming;
+  readonly #listener: PayloadListener;
+  readonly #topics = new Set<string>();
+  readonly #connecting: Promise<void>;
+  #up = false;
+  #closed = false;
+  #chain: Promise<unknown> = Promise.resolve();
+  #lastError: Error | undefined;
+
+  constructor(hosts: readonly string[], timing: ConnectionTiming, clientOptions: Partial<RedisClientOptions>, listener: PayloadListener) {
+    super();
+    this.#timing = timing;
+    this.#listener = (payload: Buffer) => listener(payload);
+    const { retryMinDelay, retryMaxDelay } = timing;
+    this.#cluster = createCluster({
+      rootNodes: hosts.map((url) => ({ url })),
+      defaults: {
+        ...(clientOptions as object),
+        disableOfflineQueue: true,
+        socket: {
+          ...((clientOptions.socket as object | undefined) ?? {}),
+          connectTimeout: timing.connectTimeout,
+          reconnectStrategy: (retries: number) => Math.min(retryMaxDelay, retryMinDelay * 2 ** Math.min(retries, 16)) * (0.5 + Math.random() / 2),
+        },
+      },
+    }) as unknown as Cluster;
+    // Without a listener an 'error' event would crash the process.
+    this.#cluster.on('error', (error: Error) => this.#lost(error));
+    this.#cluster.on('node-error', (error: Error) => this.#lost(error));
+    this.#cluster.on('node-ready', () => void this.#probe());
+    this.#connecting = this.#cluster.connect().then(
+      () => {
+        this.#up = true;
+        this.emit('up', 0, { first: true, restarted: false });
+      },
+      (error: unknown) => {
+        this.#lastError = error instanceof Error ? error : new Error(String(error));
+        this.emit('down', 0, this.#lastError);
+      },
+    );
+  }
+
+  indexFor(): number {
+    return 0;
+  }
+
+  async publish(_route: string, topic: string, payload: Buffer): Promise<number> {
+    await this.#ready();
+    return this.#call(() => this.#cluster.sPublish(topic, payload));
+  }
+
+  async subscribe(_route: string, topic: string): Promise<void> {
+    if (this.#topics.has(topic)) return;
+    this.#topics.add(topic);
+    await this.#ready();
+    await this.#serially(() => this.#call(() => this.#cluster.sSubscribe(topic, this.#listener, true)));
+  }
+
+  async unsubscribe(_route: string, topic: string): Promise<void> {
+    if (!this.#topics.delete(topic) || !this.#up) return;
+    // node-redis closes a shard's subscriber when its last topic goes; a failure here means it is gone already.
+    await this.#serially(() => this.#cluster.sUnsubscribe(topic, this.#listener, true).catch(() => undefined));
+  }
+
+  /** (Un)subscriptions one at a time: the cluster client's per-shard subscriber does not tolerate overlapping ones. */
+  #serially<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#chain.then(run, run);
+    this.#chain = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  async command<T = unknown>(_route: string, args: readonly Arg[], buffers = false): Promise<T> {
+    await this.#ready();
+    const options = { timeout: this.#timing.commandTimeout, ...(buffers ? { typeMapping: BUFFERS } : {}) };
+    return this.#call(() => this.#cluster.sendCommand(args[1], false, [...args] as never, options) as Promise<T>);
+  }
+
+  async eval<T = unknown>(route: string, lua: LuaScript, keys: readonly Arg[], args: readonly Arg[]): Promise<T> {
+    const rest = [String(keys.length), ...keys, ...args];
+    await this.#ready();
+    try {
+      return await this.#call(() => this.#cluster.sendCommand(keys[0], false, ['EVALSHA', lua.sha, ...rest] as never, { timeout: this.#timing.commandTimeout }) as Promise<T>);
+    } catch (error) {
+      if (!(isServerError(error) && error.message.startsWith('NOSCRIPT'))) throw error;
+      return this.#call(() => this.#cluster.sendCommand(keys[0], false, ['EVAL', lua.source, ...rest] as never, { timeout: this.#timing.commandTimeout }) as Promise<T>);
+    }
+  }
+
+  /** SCAN each master; keys are deleted one by one since they live in different slots. */
+  async deleteByPrefix(prefix: string): Promise<void> {
+    await this.#ready();
+    await this.#call(async () => {
+      for (const master of this.#cluster.masters) {
+        const client = await this.#cluster.nodeClient(master);
+        for await (const keys of client.scanIterator({ MATCH: `${globEscape(prefix)}*`, COUNT: 500 })) {
+          await Promise.all(keys.map((key) => client.unlink(key)));
+        }
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#connecting;
+    try {
+      this.#cluster.destroy();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  async #ready(): Promise<void> {
+    await this.#connecting;
+    if (this.#closed) throw new LayerClosed('Redis cluster connection');
+    if (!this.#up) {
+      throw new LayerUnavailable(
+        `Redis cluster is unreachable${this.#lastError ? ` (${this.#lastError.message})` : ''}; it reconnects in the background`,
+        { cause: this.#lastError },
+      );
+    }
+  }
+
+  async #call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isServerError(error) || this.#closed) throw error;
+      const cause = error instanceof Error ? error : new Error(String(error));
+      throw new LayerUnavailable(`Redis cluster failed: ${cause.message}`, { cause });
+    }
+  }
+
+  #lost(error: Error): void {
+    if (this.#closed) return;
+    this.#lastError = error;
+    if (!this.#up) return;
+    this.#up = false;
+    this.emit('down', 0, error);
+    void this.#probe();
+  }
+
+  /** After a loss: once a PING goes through again, re-subscribe every topic and report `up`. */
+  async #probe(): Promise<void> {
+    if (this.#up || this.#closed) return;
+    try {
+      await this.#cluster.sendCommand(undefined, true, ['PING'] as never, { timeout: this.#timing.commandTimeout });
+      const topics = [...this.#topics];
+      for (const topic of topics) {
+        await this.#cluster.sUnsubscribe(topic, this.#listener, true).catch(() => undefined);
+        await this.#cluster.sSubscribe(topic, this.#listener, true);
+      }
+    } catch (error) {
+      this.#lastError = error instanceof Error ? error : new Error(String(error));
+      const timer = setTimeout(() => void this.#probe(), this.#timing.retryMaxDelay);
+      timer.unref();
+      return;
+    }
+    if (this.#up || this.#closed) return;
+    this.#up = true;
+    this.emit('up', 0, { first: false, restarted: false });
+  }
+}

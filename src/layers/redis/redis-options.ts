@@ -1,0 +1,118 @@
+/**
+ * Options shared by both Redis layers, with their defaults and checks.
+ */
+import type { RedisClientOptions } from 'redis';
+import { InvalidOption } from '../../errors';
+import type { ChannelLayerOptions } from '../channel-layer';
+import { DEFAULT_TIMING, type ConnectionTiming } from './connection';
+
+/** The URL used when neither `hosts` nor `url` is given. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Options of RedisChannelLayer and RedisPubSubChannelLayer. */
+export interface RedisLayerOptions extends ChannelLayerOptions {
+  /**
+   * Redis servers (`redis://` or `rediss://` URLs). With several, groups and
+   * channels are spread over them by channels_redis's CRC-32 rule, so keep
+   * the same list, in the same order, in every process (Python ones included).
+   */
+  hosts?: readonly string[];
+  /** A single server; shorthand for `hosts: [url]`. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Prefix of every key (and topic). Default `'asgi'`, as channels_redis. */
+  prefix?: string;
+  /** Milliseconds one connection attempt may take. Default 2000. */
+  connectTimeout?: number;
+  /** Milliseconds a command may wait for its reply before failing with LayerUnavailable. Default 3000. */
+  commandTimeout?: number;
+  /** First reconnection delay in milliseconds (doubling, with jitter). Default 100. */
+  retryMinDelay?: number;
+  /** Longest reconnection delay in milliseconds. Default 5000. */
+  retryMaxDelay?: number;
+  /** Seconds one blocking pop waits before it re-checks what to watch. Default 5. */
+  blockTimeout?: number;
+  /** Extra node-redis client options (TLS settings, username/password, ...). `url` and reconnection are the layer's. */
+  clientOptions?: Partial<RedisClientOptions>;
+}
+
+/** Options after defaults and checks. */
+export interface ResolvedRedisOptions {
+  hosts: string[];
+  prefix: string;
+  timing: ConnectionTiming;
+  blockTimeout: number;
+  clientOptions: Partial<RedisClientOptions>;
+}
+
+function positive(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidOption(`${option} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkUrl(url: unknown, option: string): string {
+  if (typeof url !== 'string') throw new InvalidOption(`${option} must be a redis:// or rediss:// URL string`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InvalidOption(`${option} ${JSON.stringify(url)} is not a URL; use e.g. redis://127.0.0.1:6379/0`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new InvalidOption(`${option} ${JSON.stringify(url)} must use redis:// or rediss://`);
+  }
+  return url;
+}
+
+/** Apply defaults and check every Redis-specific option. */
+export function resolveRedisOptions(options: RedisLayerOptions): ResolvedRedisOptions {
+  let hosts: string[];
+  if (options.hosts !== undefined) {
+    if (!Array.isArray(options.hosts) || options.hosts.length === 0) {
+      throw new InvalidOption('hosts must be a non-empty array of redis:// URLs (a list even for one server)');
+    }
+    hosts = options.hosts.map((url, i) => checkUrl(url, `hosts[${i}]`));
+  } else {
+    hosts = [checkUrl(options.url ?? DEFAULT_REDIS_URL, 'url')];
+  }
+  const prefix = options.prefix ?? 'asgi';
+  if (typeof prefix !== 'string' || /[\s*?[\]\\]/.test(prefix)) {
+    throw new InvalidOption(`prefix must be a string without spaces or glob characters (* ? [ ] \\), got ${JSON.stringify(prefix)}`);
+  }
+  const timing: ConnectionTiming = {
+    connectTimeout: positive(options.connectTimeout, 'connectTimeout', DEFAULT_TIMING.connectTimeout),
+    commandTimeout: positive(options.commandTimeout, 'commandTimeout', DEFAULT_TIMING.commandTimeout),
+    retryMinDelay: positive(options.retryMinDelay, 'retryMinDelay', DEFAULT_TIMING.retryMinDelay),
+    retryMaxDelay: positive(options.retryMaxDelay, 'retryMaxDelay', DEFAULT_TIMING.retryMaxDelay),
+  };
+  const blockTimeout = positive(options.blockTimeout, 'blockTimeout', 5);
+  const clientOptions = options.clientOptions ?? {};
+  if (typeof clientOptions !== 'object' || clientOptions === null) throw new InvalidOption('clientOptions must be an object');
+  return { hosts, prefix, timing, blockTimeout, clientOptions };
+}
+
+/** Redis score of a time in milliseconds: float seconds, as channels_redis writes them. */
+export function toScore(ms: number): string {
+  return String(ms / 1000);
+}
+
+/** Whole seconds for EXPIRE (at least 1). */
+export function ttlSeconds(seconds: number): string {
+  return String(Math.max(1, Math.ceil(seconds)));
+}
+
+/**
+ * Emit a layer event (connection, drops) to application listeners. These run
+ * inside Redis client callbacks and pop loops, so a throwing listener must not
+ * unwind into them (that could stop a loop or take the process down): it
+ * becomes a process warning instead.
+ */
+export function announce(emit: () => void): void {
+  try {
+    emit();
+  } catch (error) {
+    process.emitWarning(`a channel layer connection-event listener threw: ${(error as Error)?.stack ?? String(error)}`, 'SwitchyardWarning');
+  }
+}

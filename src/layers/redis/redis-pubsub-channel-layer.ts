@@ -1,0 +1,373 @@
+/**
+ * The fast fan-out Redis layer. A group send is one serialization and one
+ * PUBLISH to the group's topic, whatever the group's size; each process
+ * subscribes to a group's topic only while it has local members there, and
+ * fans out to them locally. Work is proportional to interested processes.
+ *
+ * Layout (prefix `asgi` by default; not shared with channels_redis):
+ * - topic `asgi:gt:<group>`: group messages.
+ * - topic `asgi:in:<non-local name>`: one inbox per process (per
+ *   `newChannel` prefix) for direct sends to its process-local channels.
+ * - `asgi:group:<group>`: every member, scored by join time (groupMembers;
+ *   it outlives a process restart and expires like channels_redis's).
+ * - `asgi:groupq:<group>`: the named (non-process-local) members, which a
+ *   group send pushes to individually: nobody subscribes for them.
+ * - `asgi<name>`: queues of named channels, as in the core layer (they hold
+ *   messages until some process receives, which pub/sub cannot).
+ */
+import { ChannelFull, InvalidOption } from '../../errors';
+import { BaseChannelLayer } from '../base-channel-layer';
+import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage } from '../channel-layer';
+import type { SealedMessage } from '../message';
+import { isProcessLocal, nonLocalName } from '../names';
+import { decodePayload, encodeMessage, queueMember, queueMemberFor } from './codec';
+import { RedisNode, type UpInfo } from './connection';
+import { LocalMailbox } from './local-mailbox';
+import { GROUP_ADD, GROUP_LIVE_MEMBERS, PUBLISH_OR_QUEUE } from './lua';
+import { MembershipLedger } from './membership-ledger';
+import { EnvelopeKind, envelopeSender, readEnvelope, writeEnvelope } from './pubsub-envelope';
+import { NodesTransport, type PubSubTransport } from './pubsub-transport';
+import { QueueStore } from './queue-store';
+import { announce, resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
+
+/** Members taken per ZPOPMIN when draining an inbox's backlog. */
+const INBOX_DRAIN = 500;
+
+/** Options of RedisPubSubChannelLayer. */
+export interface RedisPubSubChannelLayerOptions extends RedisLayerOptions {
+  /**
+   * Treat `hosts` (or `url`) as seed nodes of a Redis Cluster and use sharded
+   * pub/sub (SPUBLISH/SSUBSCRIBE, Redis 7+). Named (non-process-local)
+   * channels are not available in cluster mode. Default false.
+   */
+  cluster?: boolean;
+}
+
+/**
+ * Channel layer on Redis pub/sub: one PUBLISH per group send, local fan-out.
+ * Not wire-compatible with Django Channels (use RedisChannelLayer for that).
+ *
+ * @example
+ * const layer = new RedisPubSubChannelLayer({ url: 'redis://127.0.0.1:6379', prefix: 'chat' });
+ * const channel = await layer.newChannel();
+ * await layer.groupAdd('room.lobby', channel);
+ * await layer.groupSend('room.lobby', { type: 'chat.message', text: 'hi' }); // one PUBLISH
+ */
+export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends BaseChannelLayer<M> {
+  /** Key and topic prefix. */
+  readonly prefix: string;
+  /** The servers (or cluster seed nodes). */
+  readonly hosts: readonly string[];
+
+  readonly #transport: PubSubTransport;
+  readonly #nodes: RedisNode[];
+  readonly #store: QueueStore | undefined;
+  readonly #mailbox: LocalMailbox;
+  /** Non-local names whose inbox this process listens to. */
+  readonly #inboxes = new Set<string>();
+  /** group -> own process-local member -> join time (ms). */
+  readonly #local = new Map<string, Map<string, number>>();
+  readonly #ledger = new MembershipLedger();
+  readonly #announcedDown = new Set<number>();
+  readonly #onPayload = (payload: Buffer): void => this.#receivePayload(payload);
+
+  constructor(options: RedisPubSubChannelLayerOptions = {}) {
+    super(options);
+    const resolved = resolveRedisOptions(options);
+    this.prefix = resolved.prefix;
+    this.hosts = resolved.hosts;
+    this.#mailbox = new LocalMailbox({
+      now: this.now,
+      capacityOf: (channel) => this.capacityOf(channel),
+      onDropped: (channel, reason) => announce(() => this.emit('dropped', { channel, count: 1, reason })),
+      onWatch: (key) => this.#store?.watch(key),
+    });
+    if (options.cluster) {
+      // Loaded lazily: most deployments never need the cluster client.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { ClusterTransport } = require('./pubsub-cluster') as typeof import('./pubsub-cluster');
+      this.#nodes = [];
+      this.#transport = new ClusterTransport(resolved.hosts, resolved.timing, resolved.clientOptions, this.#onPayload);
+      this.#store = undefined;
+    } else {
+      this.#nodes = resolved.hosts.map((url) => new RedisNode(url, resolved.timing, resolved.clientOptions));
+      this.#transport = new NodesTransport(this.#nodes, this.#onPayload);
+      this.#store = new QueueStore({
+        nodes: this.#nodes,
+        prefix: this.prefix,
+        wakeKey: `${this.prefix}:wake:${this.processToken}`,
+        blockSeconds: resolved.blockTimeout,
+        mailbox: this.#mailbox,
+        now: this.now,
+        expiryMs: this.expiryMs,
+        pollLocal: false,
+        onDropped: (channel, reason) => announce(() => this.emit('dropped', { channel, count: 1, reason })),
+      });
+    }
+    this.#transport.on('down', (index, error) => this.#onDown(index, error));
+    this.#transport.on('up', (index, info) => void this.#onUp(index, info).catch(() => undefined));
+    for (const node of this.#nodes) void node.start();
+  }
+
+  /** A fresh process-local channel; this process's inbox for it is subscribed before it is returned. */
+  override async newChannel(prefix?: string): Promise<string> {
+    const channel = await super.newChannel(prefix);
+    await this.#listenInbox(nonLocalName(channel));
+    return channel;
+  }
+
+  protected async doSend(channel: string, sealed: SealedMessage): Promise<void> {
+    const capacity = this.capacityOf(channel);
+    if (isProcessLocal(channel)) {
+      const key = nonLocalName(channel);
+      if (this.#inboxes.has(key)) {
+        encodeMessage(sealed.message); // same checks as a remote send (reserved key)
+        if (!this.#mailbox.hasRoom(channel)) throw new ChannelFull(channel, capacity);
+        this.#mailbox.deliver(channel, sealed, this.now() + this.expiryMs, 'refuse');
+        return;
+      }
+      const encoded = encodeMessage(sealed.message);
+      const envelope = writeEnvelope(EnvelopeKind.Direct, this.now(), this.processToken, channel, '', encoded);
+      if (this.#store === undefined) {
+        const receivers = await this.#transport.publish(key, this.#inboxTopic(key), envelope);
+        if (receivers === 0) this.emit('dropped', { channel, count: 1, reason: 'no process listens for this channel' });
+        return;
+      }
+      // Nobody listening (yet): the message waits in the channel's queue, drained when its process subscribes.
+      const args = [this.#inboxTopic(key), envelope, queueMemberFor(encoded, channel), String(capacity), ...this.#store.scoreArgs()];
+      const result = await this.#transport.eval<number>(key, PUBLISH_OR_QUEUE, [this.prefix + key], args);
+      if (result === -1) throw new ChannelFull(channel, capacity);
+      return;
+    }
+    const store = this.#namedChannels();
+    if (!(await store.push(channel, queueMember(encodeMessage(sealed.message)), capacity))) throw new ChannelFull(channel, capacity);
+  }
+
+  protected doReceive(channel: string, signal: AbortSignal | undefined): Promise<LayerMessage> {
+    if (isProcessLocal(channel)) {
+      const key = nonLocalName(channel);
+      if (!this.#inboxes.has(key)) this.#listenInbox(key).catch(() => undefined);
+    } else {
+      this.#namedChannels();
+    }
+    const buffered = this.#mailbox.take(channel);
+    if (buffered !== undefined) return Promise.resolve(buffered);
+    return this.#mailbox.wait(channel, signal);
+  }
+
+  protected async doGroupAdd(group: string, channel: string): Promise<void> {
+    const now = this.now();
+    const ttl = ttlSeconds(this.groupExpiry);
+    const score = toScore(now);
+    const writes: Array<Promise<unknown>> = [this.#transport.eval(group, GROUP_ADD, [this.#groupKey(group)], [ttl, score, channel])];
+    if (!isProcessLocal(channel)) {
+      this.#namedChannels();
+      writes.push(this.#transport.eval(group, GROUP_ADD, [this.#namedKey(group)], [ttl, score, channel]));
+    }
+    await Promise.all(writes);
+    this.#ledger.add(group, channel, now);
+    if (!isProcessLocal(channel)) return;
+    const key = nonLocalName(channel);
+    if (this.#inboxes.has(key)) await this.#joinLocal(group, channel, now);
+    else await this.#transport.publish(key, this.#inboxTopic(key), writeEnvelope(EnvelopeKind.Join, now, this.processToken, channel, group));
+  }
+
+  protected async doGroupDiscard(group: string, channel: string): Promise<void> {
+    this.#ledger.discard(group, channel);
+    const writes: Array<Promise<unknown>> = [this.#transport.command(group, ['ZREM', this.#groupKey(group), channel])];
+    if (!isProcessLocal(channel)) writes.push(this.#transport.command(group, ['ZREM', this.#namedKey(group), channel]));
+    await Promise.all(writes);
+    if (!isProcessLocal(channel)) return;
+    const key = nonLocalName(channel);
+    if (this.#inboxes.has(key)) await this.#leaveLocal(group, channel);
+    else await this.#transport.publish(key, this.#inboxTopic(key), writeEnvelope(EnvelopeKind.Leave, this.now(), this.processToken, channel, group));
+  }
+
+  protected async doGroupMembers(group: string): Promise<string[]> {
+    const cutoff = toScore(this.now() - this.groupExpiryMs);
+    return this.#transport.eval<string[]>(group, GROUP_LIVE_MEMBERS, [this.#groupKey(group)], [cutoff]);
+  }
+
+  protected async doGroupSend(group: string, sealed: SealedMessage): Promise<GroupSendResult> {
+    const now = this.now();
+    const encoded = encodeMessage(sealed.message);
+    const envelope = writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, '', encoded);
+    // Issued together: one round trip for the PUBLISH and the (usually empty) named members.
+    const published = this.#transport.publish(group, this.#groupTopic(group), envelope);
+    const named =
+      this.#store === undefined
+        ? Promise.resolve([] as string[])
+        : this.#transport.command<string[]>(group, ['ZRANGEBYSCORE', this.#namedKey(group), `(${toScore(now - this.groupExpiryMs)}`, '+inf']);
+    const [, namedMembers] = await Promise.all([published, named]);
+    // Local members only after Redis took it: a groupSend that rejects has delivered nowhere.
+    let dropped = this.#fanOut(group, sealed, now);
+    if (namedMembers.length > 0) {
+      const store = this.#store!;
+      const results = await Promise.all(namedMembers.map((name) => store.push(name, queueMember(encoded), this.capacityOf(name))));
+      for (const pushed of results) if (!pushed) dropped++;
+    }
+    return { dropped };
+  }
+
+  protected async doFlush(): Promise<void> {
+    this.#mailbox.clear();
+    this.#ledger.clear();
+    const groups = [...this.#local.keys()];
+    this.#local.clear();
+    await Promise.all(groups.map((group) => this.#transport.unsubscribe(group, this.#groupTopic(group))));
+    await this.#transport.deleteByPrefix(this.prefix);
+  }
+
+  protected async doClose(): Promise<void> {
+    this.#store?.stop();
+    this.#mailbox.close('RedisPubSubChannelLayer');
+    await this.#transport.close();
+  }
+
+  #groupKey(group: string): string {
+    return `${this.prefix}:group:${group}`;
+  }
+
+  #namedKey(group: string): string {
+    return `${this.prefix}:groupq:${group}`;
+  }
+
+  #groupTopic(group: string): string {
+    return `${this.prefix}:gt:${group}`;
+  }
+
+  #inboxTopic(key: string): string {
+    return `${this.prefix}:in:${key}`;
+  }
+
+  #namedChannels(): QueueStore {
+    if (this.#store === undefined) {
+      throw new InvalidOption(
+        'named (non-process-local) channels are not available with cluster: true; use newChannel() names, ' +
+          'or the non-cluster pub/sub layer or RedisChannelLayer for worker channels',
+      );
+    }
+    return this.#store;
+  }
+
+  async #listenInbox(key: string): Promise<void> {
+    if (this.#inboxes.has(key)) return;
+    this.#inboxes.add(key);
+    try {
+      await this.#transport.subscribe(key, this.#inboxTopic(key));
+      await this.#drainInbox(key);
+    } catch {
+      // Redis is away: the topic is remembered, subscribed and drained when it is back.
+    }
+  }
+
+  /** Deliver what was sent to `key`'s channels while nobody listened (see PUBLISH_OR_QUEUE). */
+  async #drainInbox(key: string): Promise<void> {
+    const store = this.#store;
+    if (store === undefined) return;
+    const queue = this.prefix + key;
+    for (;;) {
+      const popped = await this.#transport.command<Buffer[]>(key, ['ZPOPMIN', queue, String(INBOX_DRAIN)], true);
+      for (let i = 0; i + 1 < popped.length; i += 2) store.deliverPopped(queue, popped[i]!, Number(popped[i + 1]!.toString()));
+      if (popped.length < INBOX_DRAIN * 2) return;
+    }
+  }
+
+  async #joinLocal(group: string, channel: string, joinedAt: number): Promise<void> {
+    let members = this.#local.get(group);
+    if (members === undefined) this.#local.set(group, (members = new Map()));
+    members.set(channel, joinedAt);
+    if (members.size === 1) await this.#transport.subscribe(group, this.#groupTopic(group));
+  }
+
+  async #leaveLocal(group: string, channel: string): Promise<void> {
+    const members = this.#local.get(group);
+    if (members === undefined || !members.delete(channel) || members.size > 0) return;
+    this.#local.delete(group);
+    await this.#transport.unsubscribe(group, this.#groupTopic(group));
+  }
+
+  /** Deliver to this process's live members of `group`; returns how many were full. */
+  #fanOut(group: string, sealed: SealedMessage, sentAt: number): number {
+    const members = this.#local.get(group);
+    if (members === undefined) return 0;
+    const expiresAt = sentAt + this.expiryMs;
+    const cutoff = this.now() - this.groupExpiryMs;
+    let dropped = 0;
+    for (const [channel, joinedAt] of members) {
+      if (joinedAt <= cutoff) members.delete(channel);
+      else if (!this.#mailbox.hasRoom(channel)) dropped++;
+      else this.#mailbox.deliver(channel, sealed, expiresAt, 'refuse');
+    }
+    if (members.size === 0) {
+      this.#local.delete(group);
+      this.#transport.unsubscribe(group, this.#groupTopic(group)).catch(() => undefined);
+    }
+    return dropped;
+  }
+
+  #receivePayload(payload: Buffer): void {
+    if (this.closed) return;
+    try {
+      if (payload[0] === EnvelopeKind.Group && envelopeSender(payload) === this.processToken) return; // delivered at send
+      const envelope = readEnvelope(payload);
+      switch (envelope.kind) {
+        case EnvelopeKind.Group: {
+          if (!this.#local.has(envelope.a)) return;
+          const dropped = this.#fanOut(envelope.a, decodePayload(envelope.body).sealed, envelope.sentAt);
+          if (dropped > 0) announce(() => this.emit('dropped', { group: envelope.a, count: dropped, reason: 'channel full' }));
+          return;
+        }
+        case EnvelopeKind.Direct:
+          this.#mailbox.deliver(envelope.a, decodePayload(envelope.body).sealed, envelope.sentAt + this.expiryMs, 'refuse');
+          return;
+        case EnvelopeKind.Join:
+          this.#ledger.add(envelope.b, envelope.a, envelope.sentAt);
+          void this.#joinLocal(envelope.b, envelope.a, envelope.sentAt).catch(() => undefined);
+          return;
+        case EnvelopeKind.Leave:
+          this.#ledger.discard(envelope.b, envelope.a);
+          void this.#leaveLocal(envelope.b, envelope.a).catch(() => undefined);
+          return;
+      }
+    } catch (error) {
+      announce(() => this.emit('dropped', { count: 1, reason: `undecodable pub/sub payload: ${(error as Error).message}` }));
+    }
+  }
+
+  #onDown(index: number, error: Error): void {
+    if (this.closed || this.#announcedDown.has(index)) return;
+    this.#announcedDown.add(index);
+    announce(() => this.emit('disconnected', error));
+  }
+
+  async #onUp(index: number, info: UpInfo): Promise<void> {
+    if (this.closed) return;
+    try {
+      if (info.restarted) await this.#restoreMemberships(index);
+      for (const key of this.#inboxes) if (this.#transport.indexFor(key) === index) await this.#drainInbox(key);
+    } catch {
+      return; // lost again; the next 'up' retries
+    }
+    this.#store?.resume(index);
+    if (this.#announcedDown.delete(index)) announce(() => this.emit('reconnected'));
+  }
+
+  /** After a server restart, write back the memberships this process holds whose group lives there. */
+  async #restoreMemberships(index: number): Promise<void> {
+    const writes: Array<Promise<unknown>> = [];
+    const ttl = ttlSeconds(this.groupExpiry);
+    for (const [group, members] of this.#ledger.live(this.now() - this.groupExpiryMs)) {
+      if (this.#transport.indexFor(group) !== index) continue;
+      const all = [ttl];
+      const named = [ttl];
+      for (const [channel, joinedAt] of members) {
+        all.push(toScore(joinedAt), channel);
+        if (!isProcessLocal(channel)) named.push(toScore(joinedAt), channel);
+      }
+      writes.push(this.#transport.eval(group, GROUP_ADD, [this.#groupKey(group)], all));
+      if (named.length > 1) writes.push(this.#transport.eval(group, GROUP_ADD, [this.#namedKey(group)], named));
+    }
+    await Promise.all(writes);
+  }
+}

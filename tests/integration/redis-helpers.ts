@@ -1,0 +1,43 @@
+/** Small bounded waits shared by the Redis integration tests. */
+import { randomBytes } from 'node:crypto';
+import type { ChannelLayer, ChannelLayerEvents } from '../../src/layers/channel-layer';
+
+/** A fresh key prefix for one test. */
+export function testPrefix(label: string): string {
+  return `sy-${label}-${randomBytes(4).toString('hex')}:`;
+}
+
+/** Resolve with the next `event` from `layer`, or fail after `timeoutMs`. */
+export function nextEvent<E extends keyof ChannelLayerEvents>(
+  layer: ChannelLayer,
+  event: E,
+  timeoutMs = 10_000,
+): Promise<ChannelLayerEvents[E]> {
+  return new Promise((resolve, reject) => {
+    const listener = (...args: ChannelLayerEvents[E]): void => {
+      clearTimeout(timer);
+      layer.off(event, listener);
+      resolve(args);
+    };
+    const timer = setTimeout(() => {
+      layer.off(event, listener);
+      reject(new Error(`no "${event}" event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    layer.on(event, listener);
+  });
+}
+
+/** `promise`, or a rejection naming `what` after `timeoutMs`. */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
