@@ -1,0 +1,64 @@
+/** `switchyard serve <module>`: serve a module's application until SIGTERM/SIGINT. */
+import { createServer } from '../server/server';
+import { parseCommandArgs, parsePort, usage } from './args';
+import type { CliIo } from './cli-io';
+import { configureLayerFromEnv, connectLayer, loadUserModule, waitForSignal } from './command-context';
+import { SERVE_HELP } from './help';
+import { createLogger } from './logger';
+
+/** Default port when neither --port nor PORT is given. */
+export const DEFAULT_PORT = 8000;
+/** Default interface: loopback, so nothing is exposed by accident. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** How long shutdown waits for connections' applications to return. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** Run the serve command; resolves with the exit code once the server has stopped. */
+export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('serve', argv, {
+    host: { type: 'string' },
+    port: { type: 'string', short: 'p' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw usage('serve', 'missing <module>: the file that exports your application');
+  if (positionals.length > 1) throw usage('serve', `unexpected argument ${JSON.stringify(positionals[1])}`);
+  const host = (values.host as string | undefined) ?? DEFAULT_HOST;
+  if (host.trim() === '') throw usage('serve', '--host needs an interface name or address, e.g. 127.0.0.1');
+  const port =
+    values.port !== undefined
+      ? parsePort('serve', values.port as string, '--port')
+      : io.env.PORT
+        ? parsePort('serve', io.env.PORT, 'PORT')
+        : DEFAULT_PORT;
+
+  const log = createLogger(io.stderr);
+  configureLayerFromEnv(io);
+  const { application } = await loadUserModule(positionals[0]!, io, true);
+  await connectLayer(io, log);
+
+  const server = createServer(application!);
+  const wait = waitForSignal(io, log);
+  let address;
+  try {
+    address = await server.listen(port, host);
+  } catch (error) {
+    wait.cancel();
+    await server.close({ timeoutMs: 1000 }).catch(() => undefined);
+    const code = (error as { code?: string }).code;
+    const reason = code === 'EADDRINUSE' ? 'the address is in use (pick another --port, or 0 for a free one)' : (error as Error).message;
+    log(`cannot listen on ${host}:${port}: ${reason}`);
+    return 1;
+  }
+  const shownHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  log(`listening on http://${shownHost}:${address.port}`);
+
+  log(`shutting down (${await wait.signal})`);
+  await server.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
+  log('stopped');
+  return 0;
+}

@@ -1,0 +1,53 @@
+/** `switchyard worker <module> <channel...>`: Django's runworker. */
+import { closeChannelLayers } from '../layers/registry';
+import { parseCommandArgs, usage } from './args';
+import type { CliIo } from './cli-io';
+import { configureLayerFromEnv, connectLayer, loadUserModule, waitForSignal } from './command-context';
+import { WORKER_HELP } from './help';
+import { createLogger } from './logger';
+import { runWorker } from './worker';
+import { assertChannelName, isProcessLocal } from '../layers/names';
+
+function isValidChannelName(name: string): boolean {
+  try {
+    assertChannelName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Run the worker; resolves with the exit code after SIGTERM/SIGINT. */
+export async function workerCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('worker', argv, { help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    io.stdout.write(WORKER_HELP);
+    return 0;
+  }
+  const [specifier, ...named] = positionals;
+  if (specifier === undefined) throw usage('worker', 'missing <module>: the file that exports your ChannelNameRouter');
+  const log = createLogger(io.stderr);
+  configureLayerFromEnv(io);
+  const { application } = await loadUserModule(specifier, io, true);
+  const declared = (application as { channelNames?: readonly string[] }).channelNames;
+  const channels = named.length > 0 ? named : [...(declared ?? [])];
+  if (channels.length === 0) throw usage('worker', 'name at least one channel to read, e.g. switchyard worker app.ts thumbnails');
+  for (const channel of channels) {
+    if (!isValidChannelName(channel) || isProcessLocal(channel)) {
+      throw usage('worker', `${JSON.stringify(channel)} is not a channel a worker can read: use names like "thumbnails" or "chat-bot" (letters, digits, - _ .; no "!")`);
+    }
+  }
+  const layer = await connectLayer(io, log);
+  if (layer === null) {
+    log('a worker needs a channel layer: set CHANNEL_LAYER_URL or REDIS_URL');
+    return 1;
+  }
+  const worker = runWorker({ application: application!, channels, layer, log });
+  const wait = waitForSignal(io, log);
+  log(`worker reading ${channels.join(', ')}`);
+  log(`shutting down (${await wait.signal})`);
+  await worker.stop();
+  await closeChannelLayers();
+  log('stopped');
+  return 0;
+}

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as path from 'node:path';
+
+export const ROOT = path.join(__dirname, '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'switchyard.js');
+
+/** A spawned `switchyard` process with its output collected. */
+export interface CliProcess {
+  child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first capture of the first stderr/stdout match of `re`. */
+  waitFor(re: RegExp, ms?: number): Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL if still running (teardown). */
+  kill(): void;
+}
+
+const running = new Set<CliProcess>();
+
+/** Spawn `node bin/switchyard.js ...args`; killed by `killAll()` in teardown. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  const changed = (): void => listeners.forEach((l) => l());
+  child.stdout.on('data', (d: Buffer) => ((out += d.toString()), changed()));
+  child.stderr.on('data', (d: Buffer) => ((err += d.toString()), changed()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const proc: CliProcess = {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(re, ms = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          const match = re.exec(err) ?? re.exec(out);
+          if (!match) return;
+          done();
+          resolve(match[1] ?? match[0]);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no output matching ${re} within ${ms} ms\nstdout: ${out}\nstderr: ${err}`));
+        }, ms);
+        const onExit = (): void => {
+          done();
+          reject(new Error(`exited before output matching ${re}\nstdout: ${out}\nstderr: ${err}`));
+        };
+        const done = (): void => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off('exit', onExit);
+        };
+        listeners.add(check);
+        child.once('exit', onExit);
+        check();
+      });
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+  running.add(proc);
+  void exited.then(() => running.delete(proc));
+  return proc;
+}
+
+/** Kill every process still running and wait for them. */
+export async function killAll(): Promise<void> {
+  const procs = [...running];
+  for (const p of procs) p.kill();
+  await Promise.all(procs.map((p) => p.exited));
+}
+
+/** Exit code within `ms`, or fail. */
+export async function exitCode(proc: CliProcess, ms = 10_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms\nstderr: ${proc.stderr()}`)), ms);
+  });
+  try {
+    return (await Promise.race([proc.exited, timeout])).code;
+  } finally {
+    clearTimeout(timer);
+  }
+}
