@@ -1,0 +1,122 @@
+/**
+ * One server under test: one or more server processes of the same kind,
+ * their URLs, and their CPU time and memory (plus Redis' CPU time when the
+ * kind uses Redis).
+ */
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { MemorySample } from '../servers/server-child';
+import { mainThreadCpuSeconds, totalCpuSeconds } from './proc-stats';
+import type { BenchRedis } from './redis';
+import { RpcChild } from './rpc';
+
+/** The servers the bench knows. */
+export type ServerKind = 'raw' | 'memory' | 'redis' | 'pubsub';
+
+export interface ServerKindInfo {
+  label: string;
+  script: string;
+  args: string[];
+  processes: number;
+  usesRedis: boolean;
+}
+
+export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
+  raw: { label: 'raw ws', script: 'raw-ws-server.ts', args: [], processes: 1, usesRedis: false },
+  memory: { label: 'switchyard memory', script: 'switchyard-server.ts', args: ['memory'], processes: 1, usesRedis: false },
+  redis: { label: 'switchyard redis core ×2', script: 'switchyard-server.ts', args: ['redis'], processes: 2, usesRedis: true },
+  pubsub: { label: 'switchyard redis pub/sub ×2', script: 'switchyard-server.ts', args: ['pubsub'], processes: 2, usesRedis: true },
+};
+
+export const ALL_KINDS = Object.keys(SERVER_KINDS) as ServerKind[];
+
+/** How to start server processes. */
+export interface ClusterOptions {
+  redis: BenchRedis | null;
+  fdLimit: number;
+  verbose: boolean;
+  /** Extra node flags for the server processes (e.g. --cpu-prof). */
+  nodeFlags: string[];
+}
+
+export class ServerCluster {
+  readonly kind: ServerKind;
+  readonly children: RpcChild[];
+  readonly urls: string[];
+  readonly prefix: string;
+  readonly redis: BenchRedis | null;
+
+  private constructor(kind: ServerKind, children: RpcChild[], prefix: string, redis: BenchRedis | null) {
+    this.kind = kind;
+    this.children = children;
+    this.urls = children.map((c) => `ws://127.0.0.1:${c.info!.port}`);
+    this.prefix = prefix;
+    this.redis = redis;
+  }
+
+  static async start(kind: ServerKind, options: ClusterOptions): Promise<ServerCluster> {
+    const info = SERVER_KINDS[kind];
+    if (info.usesRedis && !options.redis) throw new Error(`${kind} needs Redis`);
+    const prefix = `swbench${process.pid}${randomBytes(3).toString('hex')}`;
+    const script = path.join(__dirname, '..', 'servers', info.script);
+    const children = Array.from({ length: info.processes }, (_, i) =>
+      RpcChild.spawn(`${kind}#${i}`, script, info.args, {
+        fdLimit: options.fdLimit,
+        verbose: options.verbose,
+        nodeFlags: options.nodeFlags,
+        env: { BENCH_REDIS_URL: options.redis?.url ?? '', BENCH_PREFIX: prefix },
+      }),
+    );
+    try {
+      await Promise.all(children.map((c) => c.ready()));
+    } catch (error) {
+      for (const c of children) c.kill();
+      throw error;
+    }
+    return new ServerCluster(kind, children, prefix, info.usesRedis ? options.redis : null);
+  }
+
+  get pids(): number[] {
+    return this.children.map((c) => c.pid);
+  }
+
+  /** Smallest open-files limit among the server processes. */
+  get fdLimit(): number {
+    return Math.min(...this.children.map((c) => c.info!.fdLimit));
+  }
+
+  /** CPU seconds of the server processes so far. */
+  serverCpu(): number {
+    return totalCpuSeconds(this.pids);
+  }
+
+  /** CPU seconds of the server processes' main (JS) threads so far. */
+  serverMainThreadCpu(): number {
+    let sum = 0;
+    for (const pid of this.pids) sum += mainThreadCpuSeconds(pid);
+    return sum;
+  }
+
+  /** CPU seconds of redis-server so far (0 when the kind uses no Redis or Redis is not local). */
+  redisCpu(): number {
+    return this.redis?.pid ? totalCpuSeconds([this.redis.pid]) : 0;
+  }
+
+  /** Memory summed over the server processes, after a full GC in each. */
+  async memory(): Promise<MemorySample> {
+    const samples = await Promise.all(this.children.map((c) => c.call<MemorySample>('memory', {}, 30_000)));
+    const sum: MemorySample = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+    for (const s of samples) for (const k of Object.keys(sum) as Array<keyof MemorySample>) sum[k] += s[k];
+    return sum;
+  }
+
+  /** Stop every process and delete this cluster's Redis keys. */
+  async stop(): Promise<void> {
+    await Promise.all(this.children.map((c) => c.stop()));
+    if (this.redis && SERVER_KINDS[this.kind].usesRedis) await this.redis.deletePrefix(this.prefix).catch(() => 0);
+  }
+
+  kill(): void {
+    for (const c of this.children) c.kill();
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The human output: one markdown table per scenario (rows are servers), then
+ * the issue's bar, each line met / not met / not measured with its figures.
+ */
+import { SERVER_KINDS, type ServerKind } from './cluster';
+import { cell, fmt, metricInfo, type MetricSummary, type RunRecord, type Summary } from './metrics';
+
+const COLUMNS: Record<string, string[]> = {
+  'fanout-100': ['deliveriesPerSec', 'cpuUsPerDelivery', 'redisCpuUsPerDelivery', 'p50Ms', 'p99Ms', 'maxMs', 'serverCorePct', 'loadgenCorePct'],
+  'fanout-1000': ['deliveriesPerSec', 'cpuUsPerDelivery', 'redisCpuUsPerDelivery', 'p50Ms', 'p99Ms', 'maxMs', 'serverCorePct', 'loadgenCorePct'],
+  rooms: ['deliveriesPerSec', 'cpuUsPerDelivery', 'redisCpuUsPerDelivery', 'p50Ms', 'p99Ms', 'maxMs', 'serverCorePct', 'loadgenCorePct'],
+  latency: ['p50Ms', 'p90Ms', 'p99Ms', 'maxMs', 'cpuUsPerDelivery'],
+  idle: ['connections', 'rssPerConn', 'heapPerConn', 'baselineRssMiB', 'connectPerSec', 'deliveriesPerSec', 'cpuUsPerDelivery', 'p99Ms'],
+  churn: ['cyclesPerSec', 'cpuUsPerCycle', 'failures'],
+};
+
+function withRatio(key: string, s: MetricSummary | undefined): string {
+  let text = cell(s);
+  if (s?.ratioToRaw) text += ` · ×${s.ratioToRaw.median.toFixed(2)}`;
+  if (s?.aboveRaw) text += ` · ${s.aboveRaw.median >= 0 ? '+' : ''}${fmt(s.aboveRaw.median)}`;
+  return text;
+}
+
+function integrity(m: Record<string, MetricSummary>): string {
+  const t = (k: string) => fmt(m[k]?.total ?? 0);
+  return `${t('lost')}/${t('duplicated')}/${t('outOfOrder')}`;
+}
+
+/** Markdown tables, one per scenario that ran. */
+export function renderTables(summary: Summary, titles: Record<string, string>, records: RunRecord[]): string {
+  const out: string[] = [];
+  for (const [scenario, byServer] of Object.entries(summary)) {
+    const servers = Object.keys(byServer) as ServerKind[];
+    let columns = COLUMNS[scenario];
+    if (!columns) {
+      // redis-cost: its keys carry the group size.
+      const keys = new Set(servers.flatMap((s) => Object.keys(byServer[s]!)));
+      columns = [...keys].filter((k) => /^(commandsPerGroupSend|cpuUsPerDelivery|deliveriesPerSec)@/.test(k)).sort((a, b) => {
+        const [ka, sa] = a.split('@');
+        const [kb, sb] = b.split('@');
+        return ka === kb ? Number(sa) - Number(sb) : ka!.localeCompare(kb!);
+      });
+    }
+    columns = columns.filter((c) => servers.some((s) => byServer[s]![c]));
+    const header = ['server', ...columns.map((c) => metricInfo(c).label + (c.includes('@') ? ` (group ${c.split('@')[1]})` : '')), 'lost/dup/ooo'];
+    out.push(`### ${scenario}: ${titles[scenario] ?? ''}`, '');
+    out.push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
+    for (const server of servers) {
+      const m = byServer[server]!;
+      out.push(`| ${SERVER_KINDS[server].label} | ${columns.map((c) => withRatio(c, m[c])).join(' | ')} | ${integrity(m)} |`);
+    }
+    out.push('');
+  }
+  const failed = records.filter((r) => r.error);
+  if (failed.length) {
+    out.push('### Failed steps', '');
+    for (const r of failed) out.push(`- run ${r.run}, ${r.scenario} on ${r.server}: ${r.error!.split('\n')[0]}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** One line of the issue's bar. */
+export interface BarCheck {
+  bar: string;
+  status: 'met' | 'not met' | 'not measured';
+  detail: string;
+}
+
+function median(summary: Summary, scenario: string, server: ServerKind, key: string): MetricSummary | undefined {
+  return summary[scenario]?.[server]?.[key];
+}
+
+/** The bar of the issue, checked against the medians (ratios are per run, then the median). */
+export function checkBar(summary: Summary, records: RunRecord[]): BarCheck[] {
+  const checks: BarCheck[] = [];
+  const ratioCheck = (bar: string, server: ServerKind, scenarios: string[], key: string, test: (r: number) => boolean) => {
+    const parts: string[] = [];
+    let all = true;
+    let any = false;
+    for (const sc of scenarios) {
+      const r = median(summary, sc, server, key)?.ratioToRaw;
+      if (!r) continue;
+      any = true;
+      if (!test(r.median)) all = false;
+      parts.push(`${sc} ×${r.median.toFixed(2)} [${r.min.toFixed(2)}–${r.max.toFixed(2)}]`);
+    }
+    checks.push({ bar, status: any ? (all ? 'met' : 'not met') : 'not measured', detail: parts.join('; ') });
+  };
+  ratioCheck('memory layer fan-out: CPU per delivery ≤ 1.25× raw ws', 'memory', ['fanout-100', 'fanout-1000'], 'cpuUsPerDelivery', (r) => r <= 1.25);
+  ratioCheck('memory layer fan-out: deliveries/s ≥ 0.8× raw ws', 'memory', ['fanout-100', 'fanout-1000'], 'deliveriesPerSec', (r) => r >= 0.8);
+  ratioCheck('memory layer: light-load latency p99 ≤ 1.5× raw ws', 'memory', ['latency'], 'p99Ms', (r) => r <= 1.5);
+  ratioCheck(
+    'Redis pub/sub, 2 processes: CPU per delivery (both processes + Redis) ≤ 2× raw ws',
+    'pubsub',
+    ['fanout-100', 'fanout-1000', 'rooms'],
+    'cpuUsPerDelivery',
+    (r) => r <= 2,
+  );
+
+  for (const server of ['pubsub', 'redis'] as ServerKind[]) {
+    const m = summary['redis-cost']?.[server];
+    if (!m) {
+      if (server === 'pubsub') checks.push({ bar: 'Redis pub/sub: Redis commands per groupSend independent of group size', status: 'not measured', detail: '' });
+      continue;
+    }
+    // The core layer sends one copy per destination process, so a group of 1 (one process) is cheaper by design:
+    // compare it only across groups that span both processes.
+    const sizes = Object.keys(m).filter((k) => k.startsWith('commandsPerGroupSend@') && (server === 'pubsub' || Number(k.split('@')[1]) > 1));
+    const values = sizes.map((k) => m[k]!.median);
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    // "Independent" allows background noise (keep-alives, the bench's own probes): within 10 % or 0.2 commands.
+    const flat = hi - lo <= Math.max(0.2, lo * 0.1);
+    checks.push({
+      bar: `${SERVER_KINDS[server].label}: Redis commands per groupSend independent of group size${server === 'redis' ? ' (not in the bar; groups spanning both processes)' : ''}`,
+      status: flat ? 'met' : 'not met',
+      detail: sizes.map((k, i) => `group ${k.split('@')[1]}: ${values[i]!.toFixed(2)}`).join('; '),
+    });
+  }
+
+  const idle = summary.idle;
+  if (idle?.memory?.rssPerConn?.aboveRaw) {
+    const a = idle.memory.rssPerConn.aboveRaw;
+    const h = idle.memory.heapPerConn?.aboveRaw;
+    checks.push({
+      bar: 'idle connection: ≤ 3 KB per connection above raw ws (memory layer, RSS)',
+      status: a.median <= 3072 ? 'met' : 'not met',
+      detail: `RSS +${fmt(a.median)} B/conn [${fmt(a.min)}–${fmt(a.max)}]${h ? `; heap +${fmt(h.median)} B/conn` : ''}`,
+    });
+  } else {
+    checks.push({ bar: 'idle connection: ≤ 3 KB per connection above raw ws', status: 'not measured', detail: '' });
+  }
+
+  const held = records.filter((r) => r.scenario === 'idle' && !r.error);
+  const bigEnough = held.filter((r) => (r.figures.connections ?? 0) >= 10_000);
+  const heldFail = held.filter((r) => (r.figures.connections ?? 0) < 10_000 || r.figures.lost !== 0 || r.figures.duplicated !== 0);
+  checks.push({
+    bar: '10,000 concurrent connections held with the 100-room chat running',
+    status: held.length === 0 || (bigEnough.length === 0 && heldFail.every((r) => !r.figures.lost && !r.figures.duplicated)) ? 'not measured' : heldFail.length === 0 ? 'met' : 'not met',
+    detail: held.length
+      ? [...new Set(held.map((r) => r.server))]
+          .map((s) => {
+            const mine = held.filter((r) => r.server === s);
+            const conns = Math.min(...mine.map((r) => r.figures.connections ?? 0));
+            const lost = mine.reduce((n, r) => n + (r.figures.lost ?? 0) + (r.figures.duplicated ?? 0), 0);
+            return `${s}: ${fmt(conns)} held, ${lost} lost+duplicated`;
+          })
+          .join('; ')
+      : '',
+  });
+
+  const ok = records.filter((r) => !r.error);
+  const bad = ok.filter((r) => (r.figures.lost ?? 0) > 0 || (r.figures.duplicated ?? 0) > 0);
+  checks.push({
+    bar: 'zero lost or duplicated deliveries in every scenario',
+    status: ok.length === 0 ? 'not measured' : bad.length === 0 ? 'met' : 'not met',
+    detail:
+      bad.length === 0
+        ? `${ok.length} scenario runs, ${fmt(ok.reduce((n, r) => n + (r.figures.delivered ?? 0), 0))} deliveries checked`
+        : bad.map((r) => `run ${r.run} ${r.scenario}/${r.server}: lost ${r.figures.lost}, duplicated ${r.figures.duplicated}`).join('; '),
+  });
+  return checks;
+}
+
+export function renderBar(checks: BarCheck[]): string {
+  const mark = { met: 'met', 'not met': '**NOT MET**', 'not measured': 'not measured' } as const;
+  return ['| bar | status | figures (median [min–max]) |', '|---|---|---|', ...checks.map((c) => `| ${c.bar} | ${mark[c.status]} | ${c.detail} |`)].join('\n');
+}

@@ -1,0 +1,37 @@
+/**
+ * A Switchyard server for the bench's chat protocol, on the layer named by
+ * argv[2]: `memory`, `redis` (RedisChannelLayer) or `pubsub`
+ * (RedisPubSubChannelLayer). Redis comes from BENCH_REDIS_URL, keys under
+ * BENCH_PREFIX (the parent deletes them afterwards).
+ */
+import { configureChannelLayers, getChannelLayer } from '../../src/layers/registry';
+import { ProtocolTypeRouter } from '../../src/routing/protocol-type-router';
+import { URLRouter, path } from '../../src/routing/url-router';
+import { createServer } from '../../src/server/server';
+import { BenchChatConsumer } from './bench-chat-consumer';
+import { runServerChild } from './server-child';
+
+const LAYER_URLS: Record<string, (redis: string) => string> = {
+  memory: () => 'memory://',
+  redis: (redis) => redis,
+  pubsub: (redis) => redis.replace(/^redis(s?):/, 'redis+pubsub:'),
+};
+
+runServerChild(async () => {
+  const kind = process.argv[2] ?? 'memory';
+  const url = LAYER_URLS[kind];
+  if (!url) throw new Error(`unknown layer ${kind}; use memory, redis or pubsub`);
+  const redisUrl = process.env.BENCH_REDIS_URL ?? '';
+  if (kind !== 'memory' && !redisUrl) throw new Error(`layer ${kind} needs BENCH_REDIS_URL`);
+  configureChannelLayers({
+    default: { url: url(redisUrl), options: kind === 'memory' ? {} : { prefix: process.env.BENCH_PREFIX ?? 'swbench' } },
+  });
+  // Create the layer (and its Redis connections) before the first client.
+  getChannelLayer();
+  const application = ProtocolTypeRouter({
+    websocket: URLRouter([path('ws/chat/<roomName>/', BenchChatConsumer.asApp())]),
+  });
+  const server = createServer(application, { maxConnections: 50_000 });
+  const { port } = await server.listen(0, '127.0.0.1');
+  return { port, close: () => server.close({ timeoutMs: 3000 }) };
+});
