@@ -1,0 +1,159 @@
+/**
+ * Fans the presence tracker's changes out to the clients connected to this
+ * process. Every tracker sees every process's changes, so each process tells
+ * its own clients (the robust way, see docs/presence.md): a member who
+ * vanishes with a dead process still leaves every other page.
+ *
+ * Changes are batched per room and per event-loop turn into one diff, and
+ * the lobby's room counts at most once per `lobbyIntervalMs`, so a burst of
+ * hundreds of joins costs each page a handful of frames, not hundreds.
+ */
+import type { PresenceChange, PresenceMember, PresenceTracker } from 'switchyard';
+import { roomGroup, roomOfGroup } from './names';
+import type { RoomCount, RoomMember } from './protocol';
+
+/** What a room subscriber gets: members who arrived or changed, and ids of those who left. */
+export interface RoomDiff {
+  joins: RoomMember[];
+  leaves: string[];
+}
+
+/** Options of PresenceFeed. */
+export interface PresenceFeedOptions {
+  /** Minimum milliseconds between two room-count updates to the lobby. Default 250. */
+  lobbyIntervalMs?: number;
+}
+
+type RoomListener = (diff: RoomDiff) => void;
+type LobbyListener = (rooms: RoomCount[]) => void;
+
+/** A tracker member as clients see it. */
+export function toRoomMember(member: PresenceMember): RoomMember {
+  const name = typeof member.meta.name === 'string' ? member.meta.name : member.id;
+  return { id: member.id, name, connections: member.connections };
+}
+
+/**
+ * Local subscriptions to presence: `subscribeRoom` for a chat page,
+ * `subscribeLobby` for the room list.
+ *
+ * @example
+ * const feed = new PresenceFeed(tracker);
+ * const stop = feed.subscribeRoom('lobby', (diff) => consumer.sendJson({ type: 'presence.diff', ...diff }));
+ */
+export class PresenceFeed {
+  readonly #tracker: PresenceTracker;
+  readonly #lobbyIntervalMs: number;
+  readonly #rooms = new Map<string, Set<RoomListener>>();
+  readonly #lobby = new Set<LobbyListener>();
+  /** room -> member id -> the member now (or null: gone), since the last flush. */
+  #pending = new Map<string, Map<string, RoomMember | null>>();
+  #flushScheduled = false;
+  #lobbyTimer: NodeJS.Timeout | undefined;
+  #lobbySentAt = -Infinity;
+  #closed = false;
+
+  constructor(tracker: PresenceTracker, options: PresenceFeedOptions = {}) {
+    this.#tracker = tracker;
+    this.#lobbyIntervalMs = options.lobbyIntervalMs ?? 250;
+    tracker.on('join', this.#onChange);
+    tracker.on('update', this.#onChange);
+    tracker.on('leave', this.#onChange);
+  }
+
+  /** Members of `room` on every process, sorted by name. */
+  members(room: string): RoomMember[] {
+    return this.#tracker
+      .list(roomGroup(room))
+      .map(toRoomMember)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Rooms with at least one member, busiest first. */
+  rooms(): RoomCount[] {
+    const rooms: RoomCount[] = [];
+    for (const group of this.#tracker.groups()) {
+      const room = roomOfGroup(group);
+      if (room !== null) rooms.push({ room, count: this.#tracker.list(group).length });
+    }
+    return rooms.filter((r) => r.count > 0).sort((a, b) => b.count - a.count || a.room.localeCompare(b.room));
+  }
+
+  /** Call `listener` with each batch of changes in `room`; returns the unsubscribe function. */
+  subscribeRoom(room: string, listener: RoomListener): () => void {
+    let listeners = this.#rooms.get(room);
+    if (listeners === undefined) this.#rooms.set(room, (listeners = new Set()));
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.#rooms.get(room) === listeners) this.#rooms.delete(room);
+    };
+  }
+
+  /** Call `listener` with the room counts whenever they change; returns the unsubscribe function. */
+  subscribeLobby(listener: LobbyListener): () => void {
+    this.#lobby.add(listener);
+    return () => this.#lobby.delete(listener);
+  }
+
+  /** Stop listening to the tracker and drop every subscription. */
+  close(): void {
+    this.#closed = true;
+    this.#tracker.off('join', this.#onChange);
+    this.#tracker.off('update', this.#onChange);
+    this.#tracker.off('leave', this.#onChange);
+    clearTimeout(this.#lobbyTimer);
+    this.#rooms.clear();
+    this.#lobby.clear();
+    this.#pending.clear();
+  }
+
+  readonly #onChange = (change: PresenceChange): void => {
+    const room = roomOfGroup(change.group);
+    if (room === null || this.#closed) return;
+    this.#scheduleLobby();
+    if (!this.#rooms.has(room)) return;
+    let changes = this.#pending.get(room);
+    if (changes === undefined) this.#pending.set(room, (changes = new Map()));
+    changes.set(change.id, change.kind === 'leave' ? null : toRoomMember(change));
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(this.#flush);
+  };
+
+  readonly #flush = (): void => {
+    this.#flushScheduled = false;
+    const pending = this.#pending;
+    this.#pending = new Map();
+    for (const [room, changes] of pending) {
+      const listeners = this.#rooms.get(room);
+      if (listeners === undefined) continue;
+      const diff: RoomDiff = { joins: [], leaves: [] };
+      for (const [id, member] of changes) {
+        if (member === null) diff.leaves.push(id);
+        else diff.joins.push(member);
+      }
+      for (const listener of [...listeners]) deliver(listener, diff);
+    }
+  };
+
+  #scheduleLobby(): void {
+    if (this.#lobbyTimer !== undefined || this.#lobby.size === 0) return;
+    const wait = Math.max(0, this.#lobbySentAt + this.#lobbyIntervalMs - Date.now());
+    this.#lobbyTimer = setTimeout(() => {
+      this.#lobbyTimer = undefined;
+      this.#lobbySentAt = Date.now();
+      const rooms = this.rooms();
+      for (const listener of [...this.#lobby]) deliver(listener, rooms);
+    }, wait);
+    this.#lobbyTimer.unref();
+  }
+}
+
+function deliver<T>(listener: (value: T) => void, value: T): void {
+  try {
+    listener(value);
+  } catch (error) {
+    console.error('[demo] a presence listener failed:', error);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The HTTP side of the demo, a plain express app: the lobby page, the room
+ * page, the room list as JSON, and the static files. The pages are static;
+ * everything live comes over the websockets.
+ */
+import * as path from 'node:path';
+import express, { type Express, type Response } from 'express';
+import { isRoomName } from './names';
+import type { PresenceFeed } from './presence-feed';
+
+const PUBLIC = path.join(__dirname, 'public');
+
+// Everything the pages load comes from this origin; no inline script or style.
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+};
+
+function page(res: Response, file: string): void {
+  res.set('Cache-Control', 'no-cache');
+  res.sendFile(path.join(PUBLIC, file));
+}
+
+/** The demo's express app; `feed` answers `/api/rooms`. */
+export function createWebApp(feed: PresenceFeed): Express {
+  const web = express();
+  web.disable('x-powered-by');
+  // `/chat/lobby` and `/chat/lobby/` are different routes: the first redirects.
+  web.set('strict routing', true);
+  web.use((_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
+
+  web.get('/', (_req, res) => page(res, 'index.html'));
+  web.get('/chat/:room/', (req, res) => {
+    if (!isRoomName(req.params.room)) {
+      res.status(404).type('text/plain').send('No such room: room names use letters, digits, - and _ (at most 48).\n');
+      return;
+    }
+    page(res, 'room.html');
+  });
+  // `/chat/lobby` -> `/chat/lobby/`, keeping the query string (the name).
+  web.get('/chat/:room', (req, res) => {
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    res.redirect(301, `/chat/${encodeURIComponent(req.params.room)}/${query}`);
+  });
+  web.get('/api/rooms', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ rooms: feed.rooms() });
+  });
+  web.use('/static', express.static(PUBLIC, { index: false, maxAge: '5m' }));
+  web.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));
+  web.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found.\n');
+  });
+  return web;
+}
