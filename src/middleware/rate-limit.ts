@@ -26,7 +26,7 @@ export interface RateLimitOptions {
 }
 
 /** The text of the error frame sent in `error-frame` mode. */
-export const RATE_LIMITED_FRAME = JSON.stringify({ type: 'error', code: 'ERR_RATE_LIMITED', message: 'rate limit exceeded' });
+export const RATE_LIMITED_FRAME = JSON.stringify({ type: 'error', code: 'ERR_RATE_LIMITED', detail: 'rate limit exceeded' });
 
 function positive(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {

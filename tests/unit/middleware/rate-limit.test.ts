@@ -78,7 +78,7 @@ describe('RateLimitMiddleware', () => {
     const comm = await open({ onLimit: 'error-frame', errorFrameIntervalMs: 1000 }, events);
     for (const text of ['a', 'b', 'c', 'd', 'e', 'f']) await comm.sendTo({ text });
     expect([await comm.receiveFrom(), await comm.receiveFrom(), await comm.receiveFrom()]).toEqual(['a', 'b', 'c']);
-    expect(JSON.parse((await comm.receiveFrom()) as string)).toEqual({ type: 'error', code: 'ERR_RATE_LIMITED', message: 'rate limit exceeded' });
+    expect(JSON.parse((await comm.receiveFrom()) as string)).toEqual({ type: 'error', code: 'ERR_RATE_LIMITED', detail: 'rate limit exceeded' });
     expect(await comm.receiveNothing(20)).toBe(true); // e and f dropped, no second error frame
     clock.now += 1000; // two tokens back, and the error throttle reopens
     for (const text of ['g', 'h', 'i']) await comm.sendTo({ text });
