@@ -16,10 +16,11 @@ export interface BenchArgs {
 
 export const USAGE = `Usage: npm run bench -- [flags]
 
-  --quick                 smoke run: 1 run, tiny sizes, a few seconds (what CI runs)
+  --quick                 smoke run: 1 run, tiny sizes, a few seconds (what CI runs; without rawcork)
   --runs N                repeat every scenario N times (default 3; --quick: 1)
   --scenarios a,b         only these: fanout-100, fanout-1000, rooms, latency, idle, churn, redis-cost
-  --only-servers a,b      only these servers: raw, memory, redis, pubsub (ratios need raw)
+  --only-servers a,b      only these servers: raw, rawcork, memory, redis, pubsub (ratios need raw;
+                          rawcork: raw ws corking per tick, a reference row)
   --json PATH             also write the JSON results here (always: bench/results/latest.json)
   --redis-url URL         Redis to use (default: REDIS_URL, else a private throwaway redis-server)
   --profile               CPU-profile the servers during each send phase (bench/results/profiles/;
@@ -43,6 +44,7 @@ export function parseArgs(argv: string[], scenarioNames: string[]): BenchArgs {
     help: false,
   };
   let runsGiven = false;
+  let serversGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -74,6 +76,7 @@ export function parseArgs(argv: string[], scenarioNames: string[]): BenchArgs {
         const unknown = list.filter((s) => !ALL_KINDS.includes(s as ServerKind));
         if (unknown.length) throw new Error(`unknown server(s) ${unknown.join(', ')}; known: ${ALL_KINDS.join(', ')}`);
         args.servers = ALL_KINDS.filter((k) => list.includes(k));
+        serversGiven = true;
         break;
       }
       case '--json':
@@ -100,5 +103,7 @@ export function parseArgs(argv: string[], scenarioNames: string[]): BenchArgs {
     }
   }
   if (args.quick && !runsGiven) args.runs = 1;
+  // The smoke run covers the servers users run; the corked raw reference only means something at full size.
+  if (args.quick && !serversGiven) args.servers = args.servers.filter((k) => k !== 'rawcork');
   return args;
 }

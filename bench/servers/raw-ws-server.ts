@@ -4,14 +4,36 @@
  * `{"message": text}` and every member of the room, sender included, gets
  * `{"message": text}`. The message is parsed and checked (as any real server
  * would), serialized once, and the same string goes to every member.
+ *
+ * With argv[2] `cork` (the `rawcork` reference server) each member's socket
+ * is corked on its first frame in a tick and uncorked on `process.nextTick`,
+ * so the frames of one event-loop turn leave in one `writev`: the most a
+ * server saves this way (Switchyard's connection, src/server/tick-cork.ts,
+ * coalesces from a member's second frame in a turn, to keep latency).
  */
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { runServerChild } from './server-child';
 
 const ROOM_PATH = /^\/ws\/chat\/([^/]+)\/$/;
 
 runServerChild(async () => {
+  const cork = process.argv[2] === 'cork';
+  const corked: WebSocket[] = [];
+  const uncorkAll = (): void => {
+    for (const ws of corked.splice(0)) (ws as unknown as { _socket: Duplex })._socket.uncork();
+  };
+  const send = (ws: WebSocket, text: string): void => {
+    if (cork) {
+      const socket = (ws as unknown as { _socket: Duplex })._socket;
+      if (socket.writableCorked === 0) {
+        socket.cork();
+        if (corked.push(ws) === 1) process.nextTick(uncorkAll);
+      }
+    }
+    ws.send(text);
+  };
   const rooms = new Map<string, Set<WebSocket>>();
   const server = http.createServer((_req, res) => {
     res.writeHead(404).end();
@@ -40,7 +62,7 @@ runServerChild(async () => {
         const message = (content as { message?: unknown } | null)?.message;
         if (typeof message !== 'string') return;
         const text = JSON.stringify({ message });
-        for (const member of members!) member.send(text);
+        for (const member of members!) send(member, text);
       });
       ws.on('close', () => {
         members!.delete(ws);

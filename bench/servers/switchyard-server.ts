@@ -23,8 +23,15 @@ runServerChild(async () => {
   if (!url) throw new Error(`unknown layer ${kind}; use memory, redis or pubsub`);
   const redisUrl = process.env.BENCH_REDIS_URL ?? '';
   if (kind !== 'memory' && !redisUrl) throw new Error(`layer ${kind} needs BENCH_REDIS_URL`);
+  // Redis layers count capacity per process inbox (`specific.<process>!`), one
+  // queue for all of this process's consumers, as channels_redis does. The
+  // default 100 is less than what the many-rooms scenarios keep in flight
+  // (100 rooms × window 4 = 400 group messages, each one inbox entry per
+  // process), so a process lagging 100 messages behind would drop by design.
+  // Sized like a deployment with this many busy rooms would size it.
+  const redisOptions = { prefix: process.env.BENCH_PREFIX ?? 'swbench', channelCapacity: { 'specific.*': 2000 } };
   configureChannelLayers({
-    default: { url: url(redisUrl), options: kind === 'memory' ? {} : { prefix: process.env.BENCH_PREFIX ?? 'swbench' } },
+    default: { url: url(redisUrl), options: kind === 'memory' ? {} : redisOptions },
   });
   // Create the layer (and its Redis connections) before the first client.
   getChannelLayer();

@@ -5,7 +5,8 @@
  */
 import type { Application, Event, Receive, Scope, Send } from '../application';
 import { LayerClosed, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
-import type { AnyEventMap, ChannelLayer, EventMap } from '../layers/channel-layer';
+import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
+import { listenToChannel, stopListening, type ChannelListener } from '../layers/channel-listener';
 import { getChannelLayer } from '../layers/registry';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
 
@@ -21,6 +22,7 @@ const DISCONNECT_TYPES: ReadonlySet<string> = new Set(['websocket.disconnect', '
 // `websocket.disconnect` must not run disconnect handlers).
 const PROTOCOL_PREFIXES = ['websocket.', 'http.'];
 const LAYER_RETRY_MS = 100;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 const warnedTypes = new WeakMap<Function, Set<string>>();
 
@@ -81,7 +83,10 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   #ending = false;
   #clientGone = false;
   #abort: AbortController | null = null;
-  #settle: ((error: unknown) => void) | null = null;
+  #listener: ChannelListener | null = null;
+  // The run's promise; kept as its two functions (no closure around them: idle memory per connection).
+  #resolveRun: (() => void) | null = null;
+  #rejectRun: ((error: unknown) => void) | null = null;
 
   /**
    * An application that runs a fresh instance of this consumer per call,
@@ -123,25 +128,39 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
    * type is refused by the name rule) is logged once per type and dropped,
    * or with `static strictDispatch` throws NoHandler / PrivateHandler.
    */
-  async dispatch(event: Event): Promise<void> {
-    let name: string;
+  dispatch(event: Event): Promise<void> {
+    // Not `async`: the handler's own promise is returned as is, one promise
+    // and one microtask less per event on the fan-out path.
     try {
-      name = handlerNameOf(event.type);
+      let name: string;
+      try {
+        name = handlerNameOf(event.type);
+      } catch (error) {
+        if (error instanceof PrivateHandler) {
+          this.#unhandled(event.type, error);
+          return RESOLVED;
+        }
+        throw error;
+      }
+      const handler = (this as unknown as Record<string, unknown>)[name];
+      if (typeof handler !== 'function') {
+        this.#unhandled(event.type, new NoHandler(event.type, name, this.constructor.name));
+        return RESOLVED;
+      }
+      return Promise.resolve(handler.call(this, event) as Promise<void>);
     } catch (error) {
-      if (error instanceof PrivateHandler) return this.#unhandled(event.type, error);
-      throw error;
+      return Promise.reject(error);
     }
-    const handler = (this as unknown as Record<string, unknown>)[name];
-    if (typeof handler !== 'function') {
-      return this.#unhandled(event.type, new NoHandler(event.type, name, this.constructor.name));
-    }
-    await handler.call(this, event);
   }
 
   /** Hand an event to the server (or enclosing application). Dropped once the client is gone. */
-  protected async sendEvent(event: Event): Promise<void> {
-    if (this.#clientGone || this.#send === null) return;
-    await this.#send(event);
+  protected sendEvent(event: Event): Promise<void> {
+    if (this.#clientGone || this.#send === null) return RESOLVED;
+    try {
+      return this.#send(event);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -150,7 +169,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
    */
   protected requestStop(): void {
     this.#stopRequested = true;
-    if (!this.#draining && this.#settle) void this.#finish(null);
+    if (!this.#draining && this.#resolveRun !== null) void this.#finish(null);
   }
 
   /**
@@ -177,13 +196,20 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     ctor.logger.warn(`${error.message}; dropping such events (logged once per type)`);
   }
 
-  async #run(scope: Scope, receive: Receive, send: Send): Promise<void> {
-    const ctor = this.constructor as typeof AsyncConsumer;
+  #run(scope: Scope, receive: Receive, send: Send): Promise<void> {
     this.scope = scope;
     this.#send = send;
     const done = new Promise<void>((resolve, reject) => {
-      this.#settle = (error) => (error === null ? resolve() : reject(error));
+      this.#resolveRun = resolve;
+      this.#rejectRun = reject;
     });
+    // Setup is async but short-lived; the connection holds only `done`.
+    this.#start(receive).catch(this.#rejectRun);
+    return done;
+  }
+
+  async #start(receive: Receive): Promise<void> {
+    const ctor = this.constructor as typeof AsyncConsumer;
     const layer = getChannelLayer(ctor.channelLayerAlias) as ChannelLayer<E> | null;
     if (layer) {
       this.channelLayer = layer;
@@ -194,13 +220,24 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
         await this.#leaveGroups();
         throw error;
       }
-      this.#abort = new AbortController();
-      void this.#pumpLayer(layer, this.channelName, this.#abort.signal);
     } else if (ctor.groups.length > 0) {
       throw new NoChannelLayer(`${ctor.name}.groups`);
     }
     void this.#pumpClient(receive);
-    return done;
+    // After the client pump's first step, so a connect event that is already
+    // there is queued before messages that reached the channel early.
+    if (layer) queueMicrotask(() => this.#readLayer(layer, this.channelName as string));
+  }
+
+  #readLayer(layer: ChannelLayer<E>, channel: string): void {
+    if (this.#ending) return;
+    const listener: ChannelListener = (message) => this.#fromLayer(message);
+    if (listenToChannel(layer, channel, listener)) {
+      this.#listener = listener;
+      return;
+    }
+    this.#abort = new AbortController();
+    void this.#pumpLayer(layer, channel, this.#abort.signal);
   }
 
   async #pumpClient(receive: Receive): Promise<void> {
@@ -217,6 +254,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     }
   }
 
+  /** Read the layer with `receive()`, for layers that cannot push (see channel-listener.ts). */
   async #pumpLayer(layer: ChannelLayer<E>, channel: string, signal: AbortSignal): Promise<void> {
     const ctor = this.constructor as typeof AsyncConsumer;
     while (!signal.aborted) {
@@ -230,22 +268,45 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
         continue;
       }
       if (this.#ending) return;
-      const type = message.type;
-      if (typeof type === 'string' && (type.startsWith(PROTOCOL_PREFIXES[0]) || type.startsWith(PROTOCOL_PREFIXES[1]))) {
-        ctor.logger.warn(`${ctor.name}: dropped a channel layer message of protocol type ${JSON.stringify(type)}`);
-        continue;
-      }
-      this.#enqueue(message);
+      this.#fromLayer(message);
     }
   }
 
-  #enqueue(event: Event): void {
-    this.#queue.push(event);
-    if (!this.#draining) void this.#drain();
+  /** A message from the channel layer (pushed or received): queue it unless it impersonates the protocol. */
+  #fromLayer(message: LayerMessage): void {
+    if (this.#ending) return;
+    const type = message.type;
+    if (typeof type === 'string' && (type.startsWith(PROTOCOL_PREFIXES[0]) || type.startsWith(PROTOCOL_PREFIXES[1]))) {
+      const ctor = this.constructor as typeof AsyncConsumer;
+      ctor.logger.warn(`${ctor.name}: dropped a channel layer message of protocol type ${JSON.stringify(type)}`);
+      return;
+    }
+    this.#enqueue(message as Event);
   }
 
-  async #drain(): Promise<void> {
+  /**
+   * Queue an event; the drain starts in a microtask shared by every consumer
+   * that got work in this turn, never inside the caller's stack (a layer
+   * push arrives in the middle of another consumer's groupSend).
+   */
+  #enqueue(event: Event): void {
+    this.#queue.push(event);
+    if (this.#draining) return;
     this.#draining = true;
+    const pending = AsyncConsumer.#pendingDrains;
+    if (pending.push(this) === 1) queueMicrotask(AsyncConsumer.#startDrains);
+  }
+
+  static #pendingDrains: AsyncConsumer<any>[] = [];
+
+  static #startDrains = (): void => {
+    const consumers = AsyncConsumer.#pendingDrains;
+    AsyncConsumer.#pendingDrains = [];
+    for (let i = 0; i < consumers.length; i++) void consumers[i]!.#drain();
+  };
+
+  /** Dispatch queued events one at a time; `#draining` is already set by `#enqueue`. */
+  async #drain(): Promise<void> {
     while (this.#head < this.#queue.length && !this.#ending) {
       const event = this.#queue[this.#head] as Event;
       this.#queue[this.#head++] = undefined;
@@ -269,6 +330,10 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     this.#queue.length = 0;
     this.#head = 0;
     this.#abort?.abort();
+    if (this.#listener !== null) {
+      stopListening(this.channelLayer as ChannelLayer<E>, this.channelName as string, this.#listener);
+      this.#listener = null;
+    }
   }
 
   async #leaveGroups(): Promise<void> {
@@ -283,6 +348,11 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
         (this.constructor as typeof AsyncConsumer).logger.error(`${this.constructor.name}: leaving a group failed`, result.reason);
       }
     }
+  }
+
+  #settle(outcome: unknown): void {
+    if (outcome === null) this.#resolveRun?.();
+    else this.#rejectRun?.(outcome);
   }
 
   /** The client went away: drop the backlog, leave groups, run the disconnect handler now. */
@@ -300,7 +370,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     } catch (error) {
       outcome = error instanceof StopConsumer ? null : error;
     }
-    this.#settle?.(outcome);
+    this.#settle(outcome);
   }
 
   /** The consumer ends on its own: stop requested (`error` null), StopConsumer, or an error. */
@@ -324,7 +394,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
       outcome = endError;
     }
     this.#clientGone = true;
-    this.#settle?.(outcome);
+    this.#settle(outcome);
   }
 }
 

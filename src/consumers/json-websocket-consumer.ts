@@ -7,6 +7,7 @@ import { CloseCode } from '../close-codes';
 import { InvalidJson, UnknownAction, ValidationFailed, type SwitchyardError } from '../errors';
 import type { AnyEventMap, EventMap } from '../layers/channel-layer';
 import { validateDto } from './dto-validation';
+import { encodeJsonOnce } from './json-encoding';
 import { reserveMethodsOf } from './handler-name';
 import { readConsumerMetadata, type ActionRoute, type ConsumerMetadata } from './metadata';
 import { WebsocketConsumer } from './websocket-consumer';
@@ -68,14 +69,24 @@ export class JsonWebsocketConsumer<E extends EventMap = AnyEventMap> extends Web
   }
 
   /** Send `content` as a JSON text frame, then close (1000) if `close` is true. */
-  async sendJson(content: unknown, close = false): Promise<void> {
-    await this.send(this.encodeJson(content));
-    if (close) await this.close();
+  sendJson(content: unknown, close = false): Promise<void> {
+    // Not `async`: one promise less per frame (the fan-out path).
+    let sent: Promise<void>;
+    try {
+      sent = this.send(this.encodeJson(content));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return close ? sent.then(() => this.close()) : sent;
   }
 
-  /** Encode an outgoing message. Override for custom serialisation. */
+  /**
+   * Encode an outgoing message. Override for custom serialisation. The default
+   * is `JSON.stringify`, computed once per process for a channel layer message
+   * (or a part of one) that a handler forwards to every member of a group.
+   */
   encodeJson(content: unknown): string {
-    return JSON.stringify(content);
+    return encodeJsonOnce(content);
   }
 
   /** Decode an incoming text frame. Override for custom parsing; throw to reject the frame. */

@@ -14,6 +14,7 @@ export type AcceptHeaders = Record<string, string> | Array<[string, string]>;
 
 const TEXT_PLAIN: [string, string] = ['content-type', 'text/plain; charset=utf-8'];
 const encoder = new TextEncoder();
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function closeCodeOf(error: unknown): number | null {
   if (!isSwitchyardError(error)) return null;
@@ -84,12 +85,15 @@ export class WebsocketConsumer<E extends EventMap = AnyEventMap> extends AsyncCo
   }
 
   /** Send a text frame (string) or a binary frame (Uint8Array/Buffer). Dropped after close. */
-  async send(data: string | Uint8Array): Promise<void> {
+  send(data: string | Uint8Array): Promise<void> {
+    // Not `async`: one promise less per frame (the fan-out path).
     if (!this.#accepted) {
-      throw new InvalidEvent(`${this.constructor.name}.send() before accept(): accept the connection in connect() first`);
+      return Promise.reject(
+        new InvalidEvent(`${this.constructor.name}.send() before accept(): accept the connection in connect() first`),
+      );
     }
-    if (this.#closedWith !== null) return;
-    await this.sendEvent(typeof data === 'string' ? { type: 'websocket.send', text: data } : { type: 'websocket.send', bytes: data });
+    if (this.#closedWith !== null) return RESOLVED;
+    return this.sendEvent(typeof data === 'string' ? { type: 'websocket.send', text: data } : { type: 'websocket.send', bytes: data });
   }
 
   /**

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { ChannelFull, InvalidChannelName, InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
 import { CapacityTable } from './capacity';
+import { LISTEN, UNLISTEN, type ChannelListener, type ListenableLayer } from './channel-listener';
 import {
   LAYER_DEFAULTS,
   type AnyEventMap,
@@ -51,7 +52,7 @@ const PREFIX = /^[a-zA-Z\d\-_.]+$/;
  */
 export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   extends EventEmitter<ChannelLayerEvents>
-  implements ChannelLayer<M>
+  implements ChannelLayer<M>, ListenableLayer
 {
   /** Capabilities beyond the core; every built-in backend supports groups and flush. */
   readonly extensions: readonly string[] = ['groups', 'flush'];
@@ -127,6 +128,22 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     const signal = options?.signal;
     if (signal?.aborted) throw new ReceiveAborted(channel);
     return (await this.doReceive(channel, signal)) as MessageOf<M>;
+  }
+
+  /**
+   * Internal push delivery (see channel-listener.ts): the validated entry
+   * to `doListen`. False when the backend cannot push or `channel` already
+   * has a listener; the reader then uses `receive()`.
+   */
+  [LISTEN](channel: string, listener: ChannelListener): boolean {
+    this.#assertOpen();
+    assertChannelName(channel);
+    return this.doListen(channel, listener);
+  }
+
+  /** Internal: stop a listener started with `[LISTEN]` (a no-op once closed). */
+  [UNLISTEN](channel: string, listener: ChannelListener): void {
+    if (this.#closing === undefined) this.doUnlisten(channel, listener);
   }
 
   /** A fresh process-local channel name: `<prefix>.<layer token>!<random>`. */
@@ -226,6 +243,19 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   protected reportDropped(group: string, count: number): void {
     if (count > 0) this.emit('dropped', { group, count, reason: 'channel full' });
   }
+
+  /**
+   * Push delivery hook. Backends that can push deliver the queued messages
+   * of `channel` to `listener` at once, then every new one synchronously as
+   * it arrives (instead of to waiters), until `doUnlisten`; capacity never
+   * refuses a message a listener takes. Default: false (readers use `receive()`).
+   */
+  protected doListen(_channel: string, _listener: ChannelListener): boolean {
+    return false;
+  }
+
+  /** Remove `listener` if it is still `channel`'s. Default: nothing to remove. */
+  protected doUnlisten(_channel: string, _listener: ChannelListener): void {}
 
   protected abstract doSend(channel: string, sealed: SealedMessage): Promise<void>;
   protected abstract doReceive(channel: string, signal: AbortSignal | undefined): Promise<LayerMessage>;

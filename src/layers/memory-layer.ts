@@ -14,6 +14,7 @@
 import { LayerClosed, ChannelFull, InvalidOption, ReceiveAborted } from '../errors';
 import { BaseChannelLayer } from './base-channel-layer';
 import type { AnyEventMap, ChannelLayerOptions, EventMap, GroupSendResult, LayerMessage } from './channel-layer';
+import type { ChannelListener } from './channel-listener';
 import { cloneForDelivery, type SealedMessage } from './message';
 import { nonLocalName } from './names';
 
@@ -35,7 +36,7 @@ export interface InMemoryLayerStats {
   groups: number;
   /** Memberships across all groups (expired ones count until swept). */
   memberships: number;
-  /** Pending `receive` calls. */
+  /** Readers waiting: pending `receive` calls plus push listeners (consumers reading their channel). */
   waiters: number;
   /** Queued, undelivered messages (expired ones count until swept). */
   messages: number;
@@ -116,6 +117,7 @@ class Fifo {
 export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends BaseChannelLayer<M> {
   readonly #queues = new Map<string, Fifo>();
   readonly #waiters = new Map<string, Waiter[]>();
+  readonly #listeners = new Map<string, ChannelListener>();
   readonly #groups = new Map<string, Map<string, number>>();
   readonly #timer: NodeJS.Timeout | undefined;
 
@@ -150,7 +152,7 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
     for (const queue of this.#queues.values()) messages += queue.size;
     let memberships = 0;
     for (const members of this.#groups.values()) memberships += members.size;
-    let waiters = 0;
+    let waiters = this.#listeners.size;
     for (const list of this.#waiters.values()) waiters += list.length;
     return { channels: this.#queues.size, groups: this.#groups.size, memberships, waiters, messages };
   }
@@ -179,6 +181,26 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
       if (list === undefined) this.#waiters.set(channel, [waiter]);
       else list.push(waiter);
     });
+  }
+
+  protected override doListen(channel: string, listener: ChannelListener): boolean {
+    if (this.#listeners.has(channel)) return false;
+    const key = nonLocalName(channel);
+    const queue = this.#queues.get(key);
+    if (queue !== undefined) {
+      const now = this.now();
+      queue.purge(now);
+      for (let entry = queue.take(channel, now); entry !== undefined; entry = queue.take(channel, now)) {
+        listener(cloneForDelivery(entry.sealed));
+      }
+      if (queue.size === 0 && this.#queues.get(key) === queue) this.#queues.delete(key);
+    }
+    this.#listeners.set(channel, listener);
+    return true;
+  }
+
+  protected override doUnlisten(channel: string, listener: ChannelListener): void {
+    if (this.#listeners.get(channel) === listener) this.#listeners.delete(channel);
   }
 
   protected async doGroupAdd(group: string, channel: string): Promise<void> {
@@ -235,12 +257,18 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
       }
     }
     this.#waiters.clear();
+    this.#listeners.clear();
     this.#queues.clear();
     this.#groups.clear();
   }
 
   /** Hand `sealed` to the oldest waiter on `channel`, else queue it; false when the queue is full. */
   #deliver(channel: string, sealed: SealedMessage, now: number): boolean {
+    const listener = this.#listeners.get(channel);
+    if (listener !== undefined) {
+      listener(cloneForDelivery(sealed));
+      return true;
+    }
     const list = this.#waiters.get(channel);
     if (list !== undefined) {
       const waiter = list.shift()!;

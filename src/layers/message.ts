@@ -16,6 +16,19 @@ export interface SealedMessage {
 
 const MAX_DEPTH = 64;
 
+// Every object and array of a sealed message without binary values: deeply
+// frozen plain data that no receiver can change, so derived values (its JSON
+// text) can be computed once and shared by every receiver.
+const immutable = new WeakSet<object>();
+
+/**
+ * True when `value` is (part of) a sealed message holding no binary values:
+ * deeply frozen plain data, the same object for every receiver.
+ */
+export function isImmutableMessageValue(value: object): boolean {
+  return immutable.has(value);
+}
+
 /**
  * Validate `message` and return a deeply frozen copy.
  * Throws InvalidMessage naming the path of the first bad value.
@@ -27,12 +40,21 @@ export function sealMessage(message: unknown): SealedMessage {
   if (typeof (message as { type?: unknown }).type !== 'string') {
     throw new InvalidMessage('message.type', 'a message must have a string "type"');
   }
-  const state = { hasBinary: false, seen: new Set<object>() };
+  const state: CopyState = { hasBinary: false, seen: new Set<object>(), made: [] };
   const copy = copyValue(message, 'message', state, 0) as LayerMessage;
+  // With binary values receivers get copies (cloneForDelivery), never these objects.
+  if (!state.hasBinary) for (const made of state.made) immutable.add(made);
   return { message: copy, hasBinary: state.hasBinary };
 }
 
-function copyValue(value: unknown, path: string, state: { hasBinary: boolean; seen: Set<object> }, depth: number): unknown {
+interface CopyState {
+  hasBinary: boolean;
+  seen: Set<object>;
+  /** The frozen objects and arrays made by this copy. */
+  made: object[];
+}
+
+function copyValue(value: unknown, path: string, state: CopyState, depth: number): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -77,6 +99,7 @@ function copyValue(value: unknown, path: string, state: { hasBinary: boolean; se
     out = Object.freeze(rec);
   }
   state.seen.delete(obj);
+  state.made.push(out as object);
   return out;
 }
 

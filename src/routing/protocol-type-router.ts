@@ -99,11 +99,17 @@ export function ProtocolTypeRouter(routes: ProtocolTypeRoutes): ProtocolTypeRout
   }
   const scopeTypes = Object.freeze([...table.keys()]);
 
-  const router = async function protocolTypeRouter(scope: Scope, receive: Receive, send: Send): Promise<void> {
-    const application = table.get(scope.type);
-    if (application === undefined) throw new UnknownScopeType(String(scope.type), [...scopeTypes]);
-    if (scope.type === 'http' && node !== undefined) throw new NodeHandlerOnly();
-    return application(scope, receive, send);
+  // Not `async`: the inner application's promise is returned as is, so a
+  // connection does not hold one more pending promise for its whole life.
+  const router = function protocolTypeRouter(scope: Scope, receive: Receive, send: Send): Promise<void> {
+    try {
+      const application = table.get(scope.type);
+      if (application === undefined) throw new UnknownScopeType(String(scope.type), [...scopeTypes]);
+      if (scope.type === 'http' && node !== undefined) throw new NodeHandlerOnly();
+      return Promise.resolve(application(scope, receive, send));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   } as ProtocolTypeRouterApplication;
 
   Object.defineProperties(router, {

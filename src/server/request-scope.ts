@@ -46,12 +46,32 @@ function splitTarget(url: string): Target | null {
   return { path, rawPath, queryString };
 }
 
+// Header values repeat across connections (upgrade, version, host, origin,
+// user-agent ...) and a scope keeps them for the connection's life: share one
+// string per distinct short value. Bounded, so hostile input cannot grow it.
+const INTERN_MAX_LENGTH = 256;
+const INTERN_LIMIT = 1024;
+const interned = new Map<string, string>();
+// Different on every request: interning them would only churn the table.
+const NEVER_SHARED: ReadonlySet<string> = new Set(['sec-websocket-key', 'cookie', 'authorization']);
+
+function intern(value: string): string {
+  if (value.length > INTERN_MAX_LENGTH) return value;
+  const shared = interned.get(value);
+  if (shared !== undefined) return shared;
+  if (interned.size >= INTERN_LIMIT) interned.clear();
+  interned.set(value, value);
+  return value;
+}
+
 function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   const source = req.headers;
   for (const name in source) {
     const value = source[name];
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    headers[name] = NEVER_SHARED.has(name) ? text : intern(text);
   }
   return headers;
 }

@@ -53,6 +53,8 @@ export class SwitchyardServer {
   #connections = new Set<WebsocketConnection>();
   #open = new Set<WebsocketConnection>();
   #running = new Set<Promise<void>>();
+  /** WebSocket connections whose application has not returned yet. */
+  #runningApps = new Set<WebsocketConnection>();
   #closing: Promise<void> | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   #pongChecks = new Set<NodeJS.Timeout>();
@@ -106,6 +108,9 @@ export class SwitchyardServer {
         server.#connections.delete(connection);
         server.#open.delete(connection);
         if (server.#connections.size === 0 && server.#onDrained !== null) server.#onDrained();
+      },
+      finished(connection) {
+        server.#runningApps.delete(connection);
       },
     };
   }
@@ -166,8 +171,9 @@ export class SwitchyardServer {
     this.httpServer.closeIdleConnections();
     for (const connection of [...this.#connections]) connection.shutdown();
 
-    while (this.#running.size > 0 && Date.now() < deadline) {
-      await bounded(Promise.allSettled([...this.#running]), deadline - Date.now());
+    while ((this.#running.size > 0 || this.#runningApps.size > 0) && Date.now() < deadline) {
+      const apps = [...this.#runningApps].map((connection) => connection.finished);
+      await bounded(Promise.allSettled([...this.#running, ...apps]), deadline - Date.now());
     }
     if (this.#connections.size > 0) {
       // Let close handshakes finish so clients see 1001 rather than a dropped socket.
@@ -215,13 +221,16 @@ export class SwitchyardServer {
   // ---------------------------------------------------------------- requests
 
   #onConnection = (socket: Socket): void => {
-    // Cleared as soon as a request or upgrade arrives; a socket that never
-    // sends anything is closed by the http server's own timeout handler.
-    socket.setTimeout(this.#options.idleSocketTimeout);
+    // Cleared as soon as a request or upgrade arrives. A plain timer rather
+    // than socket.setTimeout: clearing that one leaves its Timeout object on
+    // the socket for the connection's whole life (idle memory per connection).
+    const timer = setTimeout(destroySilentSocket, this.#options.idleSocketTimeout, socket);
+    timer.unref();
+    silenceTimers.set(socket, timer);
   };
 
   #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (this.#options.idleSocketTimeout > 0) req.socket.setTimeout(0);
+    clearSilenceTimer(req.socket);
     if (this.#closing !== null) {
       res.setHeader('connection', 'close');
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
@@ -259,7 +268,9 @@ export class SwitchyardServer {
   }
 
   #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    (socket as Socket).setTimeout(0);
+    clearSilenceTimer(socket);
+    // Only when one is set (a keep-alive socket): setTimeout(0) on a fresh socket would create a Timeout to keep.
+    if ((socket as Socket).timeout) (socket as Socket).setTimeout(0);
     if (this.#closing !== null) {
       writeRawResponse(socket, 503, 'server is shutting down\n');
       return;
@@ -280,7 +291,9 @@ export class SwitchyardServer {
     }
     const connection = new WebsocketConnection(this.#host, req, socket, head, scope);
     this.#connections.add(connection);
-    this.#track(connection.start());
+    // Tracked by the connection itself (host.finished), not with a `.then` per connection: idle memory.
+    this.#runningApps.add(connection);
+    connection.start();
   };
 
   #track(running: Promise<void>): void {
@@ -295,6 +308,21 @@ export class SwitchyardServer {
       // The error hook itself failed; nothing sensible is left to do with it.
     }
   }
+}
+
+/** Timers of sockets that have not sent a request or an upgrade yet (idleSocketTimeout). */
+const silenceTimers = new WeakMap<object, NodeJS.Timeout>();
+
+function destroySilentSocket(socket: Socket): void {
+  silenceTimers.delete(socket);
+  socket.destroy();
+}
+
+function clearSilenceTimer(socket: object): void {
+  const timer = silenceTimers.get(socket);
+  if (timer === undefined) return;
+  clearTimeout(timer);
+  silenceTimers.delete(socket);
 }
 
 /**

@@ -19,6 +19,7 @@ import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '.
 import { EventQueue } from './event-queue';
 import type { ResolvedServerOptions } from './options';
 import { checkHeaders, writeRawResponse } from './raw-response';
+import { coalesceWrite } from './tick-cork';
 
 /** What the server shares with each connection. */
 export interface ConnectionHost {
@@ -29,6 +30,8 @@ export interface ConnectionHost {
   opened(connection: WebsocketConnection): void;
   /** The connection's socket is gone: stop counting it. */
   released(connection: WebsocketConnection): void;
+  /** The application has returned (or thrown) and its end was handled: `finished` has settled. */
+  finished(connection: WebsocketConnection): void;
 }
 
 /** What `websocket.accept` asked for, read by the ws server's hooks for this request. */
@@ -44,8 +47,14 @@ const HANDSHAKE = 0;
 const OPEN = 1;
 const CLOSED = 2;
 
+/** Where a ws socket keeps its connection, so the frame listeners can be shared functions. */
+const CONNECTION = Symbol('switchyard.connection');
+type ServedSocket = WebSocket & { [CONNECTION]: WebsocketConnection };
+const connectionOf = (ws: WebSocket): WebsocketConnection => (ws as ServedSocket)[CONNECTION];
+
 const CONNECT_EVENT = Object.freeze({ type: 'websocket.connect' }) as WebsocketInputEvent;
 const noop = (): void => {};
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** Close codes an application may send (RFC 6455 7.4, as ws enforces them). */
 function isSendableCloseCode(code: number): boolean {
@@ -72,9 +81,11 @@ export class WebsocketConnection {
   /** Ping round this connection last answered for (0: not waiting for a pong). */
   pingRound = 0;
   #host: ConnectionHost;
-  #req: IncomingMessage;
+  // Both are only needed for the upgrade; dropped after it (idle memory per connection).
+  #req: IncomingMessage | null;
   #socket: Duplex;
   #head: Buffer;
+  #handshakeSocketClose: (() => void) | null = null;
   #state = HANDSHAKE;
   #ws: WebSocket | null = null;
   #queue = new EventQueue<WebsocketInputEvent>();
@@ -83,6 +94,9 @@ export class WebsocketConnection {
   #handshakeTimer: NodeJS.Timeout | null = null;
   #closeTimer: NodeJS.Timeout | null = null;
   #released = false;
+  #pongListening = false;
+  /** The write turn of the last frame (see tick-cork.ts). */
+  #writeTurn = 0;
 
   constructor(host: ConnectionHost, req: IncomingMessage, socket: Duplex, head: Buffer, scope: WebsocketScope) {
     this.#host = host;
@@ -97,12 +111,16 @@ export class WebsocketConnection {
     return this.#state === OPEN;
   }
 
-  /** Runs the application; resolves when it has returned (never rejects). */
+  /** Settles once the application has returned and its end was handled (never rejects); set by `start()`. */
+  finished: Promise<void> = RESOLVED;
+
+  /** Runs the application; `finished` resolves when it has returned, and the host hears of it. */
   start(): Promise<void> {
     // A reset during the handshake must not crash the process; 'close' reports it.
     this.#socket.on('error', noop);
-    this.#socket.on('close', this.#onHandshakeSocketClose);
-    this.#handshakeTimer = setTimeout(this.#onHandshakeTimeout, this.#host.options.handshakeTimeout);
+    this.#handshakeSocketClose = () => this.#onHandshakeSocketClose();
+    this.#socket.on('close', this.#handshakeSocketClose);
+    this.#handshakeTimer = setTimeout(WebsocketConnection.#handshakeTimedOut, this.#host.options.handshakeTimeout, this);
     this.#queue.push(CONNECT_EVENT);
     let running: Promise<void>;
     try {
@@ -110,7 +128,8 @@ export class WebsocketConnection {
     } catch (error) {
       running = Promise.reject(error);
     }
-    return running.then(this.#onAppReturn, this.#onAppError);
+    this.finished = running.then(this.#onAppReturn, this.#onAppError);
+    return this.finished;
   }
 
   /** The application's `receive`. After the disconnect, it returns that disconnect again. */
@@ -123,22 +142,36 @@ export class WebsocketConnection {
     return next;
   };
 
-  /** The application's `send`. Sends after the connection closed are ignored. */
-  readonly send = async (event: Event): Promise<void> => {
+  /**
+   * The application's `send`. Sends after the connection closed are ignored.
+   * Not `async`: the frame path is the hottest in a fan-out, so it returns a
+   * shared resolved promise instead of allocating one per frame.
+   */
+  readonly send = (event: Event): Promise<void> => {
     if (this.#state === OPEN && event.type === 'websocket.send') {
       const ws = this.#ws as WebSocket;
       const { text, bytes } = event as { text?: unknown; bytes?: unknown };
+      this.#writeTurn = coalesceWrite(this.#socket, this.#writeTurn);
       if (typeof text === 'string') ws.send(text);
       else if (bytes instanceof Uint8Array) ws.send(bytes);
-      else throw new InvalidEvent('websocket.send needs `text` (a string) or `bytes` (a Uint8Array)');
+      else return Promise.reject(new InvalidEvent('websocket.send needs `text` (a string) or `bytes` (a Uint8Array)'));
       // Checked after queueing, so a reader that merely lags never loses a message;
       // one that stopped reading costs at most maxBufferedBytes plus one message.
       if (ws.bufferedAmount > this.#host.options.maxBufferedBytes) {
         this.#closeFromServer(CloseCode.SLOW_CONSUMER, 'slow consumer');
       }
-      return;
+      return RESOLVED;
     }
-    if (this.#state === CLOSED) return;
+    if (this.#state === CLOSED) return RESOLVED;
+    try {
+      this.#control(event);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return RESOLVED;
+  };
+
+  #control(event: Event): void {
     switch (event.type) {
       case 'websocket.accept':
         return this.#accept(event);
@@ -153,7 +186,7 @@ export class WebsocketConnection {
       default:
         throw new InvalidEvent(`unknown event type ${JSON.stringify(event.type)} for a websocket connection`);
     }
-  };
+  }
 
   /** Graceful shutdown: refuse a pending handshake with 503, close an open socket with 1001. */
   shutdown(): void {
@@ -173,7 +206,13 @@ export class WebsocketConnection {
   ping(round: number): void {
     if (this.#state !== OPEN || this.#paused || this.pingRound !== 0) return;
     this.pingRound = round;
-    (this.#ws as WebSocket).ping();
+    const ws = this.#ws as WebSocket;
+    // Listened for only while a ping is out: one listener less on every idle connection.
+    if (!this.#pongListening) {
+      this.#pongListening = true;
+      ws.on('pong', WebsocketConnection.#wsPong);
+    }
+    ws.ping();
   }
 
   /** Heartbeat: drop the peer if it has not answered the ping of round `round`. */
@@ -199,13 +238,15 @@ export class WebsocketConnection {
     this.#leaveHandshake();
     const socket = this.#socket;
     const request: AcceptRequest = { subprotocol, headers };
-    (this.#req as unknown as Record<symbol, AcceptRequest>)[ACCEPT_REQUEST] = request;
+    const req = this.#req as IncomingMessage;
+    (req as unknown as Record<symbol, AcceptRequest>)[ACCEPT_REQUEST] = request;
     let upgraded = false;
-    this.#host.wss.handleUpgrade(this.#req, socket, this.#head, (ws) => {
+    this.#host.wss.handleUpgrade(req, socket, this.#head, (ws) => {
       upgraded = true;
       this.#open(ws);
     });
     this.#head = EMPTY_HEAD;
+    this.#req = null;
     if (!upgraded) {
       // ws drops sockets the client already half-closed without calling back.
       socket.destroy();
@@ -216,10 +257,12 @@ export class WebsocketConnection {
   #open(ws: WebSocket): void {
     this.#ws = ws;
     this.#state = OPEN;
-    ws.on('message', this.#onMessage);
-    ws.on('close', this.#onClose);
-    ws.on('error', this.#onError);
-    ws.on('pong', this.#onPong);
+    // ws has its own socket error handler now; ours only covered the handshake.
+    this.#socket.removeListener('error', noop);
+    (ws as ServedSocket)[CONNECTION] = this;
+    ws.on('message', WebsocketConnection.#wsMessage);
+    ws.on('close', WebsocketConnection.#wsClose);
+    ws.on('error', WebsocketConnection.#wsError);
     this.#host.opened(this);
   }
 
@@ -263,6 +306,8 @@ export class WebsocketConnection {
   #refuse(status: number, body: string | Uint8Array, headers: ReadonlyArray<readonly [string, string]> = []): void {
     if (this.#state !== HANDSHAKE) return;
     this.#leaveHandshake();
+    this.#req = null;
+    this.#head = EMPTY_HEAD;
     writeRawResponse(this.#socket, status, body, headers);
     this.#end(CloseCode.ABNORMAL, `handshake refused with HTTP ${status}`);
   }
@@ -270,23 +315,41 @@ export class WebsocketConnection {
   #leaveHandshake(): void {
     if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = null;
-    this.#socket.removeListener('close', this.#onHandshakeSocketClose);
+    if (this.#handshakeSocketClose !== null) this.#socket.removeListener('close', this.#handshakeSocketClose);
+    this.#handshakeSocketClose = null;
   }
 
-  #onHandshakeTimeout = (): void => {
-    this.#handshakeTimer = null;
-    this.#refuse(504, `the application did not accept or deny the connection within ${this.#host.options.handshakeTimeout} ms`);
-  };
+  static #handshakeTimedOut(connection: WebsocketConnection): void {
+    connection.#handshakeTimer = null;
+    connection.#refuse(504, `the application did not accept or deny the connection within ${connection.#host.options.handshakeTimeout} ms`);
+  }
 
-  #onHandshakeSocketClose = (): void => {
+  #onHandshakeSocketClose(): void {
     if (this.#state !== HANDSHAKE) return;
     this.#leaveHandshake();
     this.#end(CloseCode.ABNORMAL, 'client went away during the handshake');
-  };
+  }
 
   // ---------------------------------------------------------------- open connection
 
-  #onMessage = (data: Buffer, isBinary: boolean): void => {
+  // ws calls its listeners with `this` = the socket: one shared function per event, not four closures per connection.
+  static #wsMessage = function (this: WebSocket, data: Buffer, isBinary: boolean): void {
+    connectionOf(this).#onMessage(data, isBinary);
+  };
+  static #wsClose = function (this: WebSocket, code: number, reason: Buffer): void {
+    connectionOf(this).#onClose(code, reason);
+  };
+  static #wsError = function (this: WebSocket, error: Error): void {
+    connectionOf(this).#onError(error);
+  };
+  static #wsPong = function (this: WebSocket): void {
+    const connection = connectionOf(this);
+    connection.pingRound = 0;
+    connection.#pongListening = false;
+    this.removeListener('pong', WebsocketConnection.#wsPong);
+  };
+
+  #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#state !== OPEN) return;
     this.pingRound = 0;
     this.#queue.push(
@@ -299,25 +362,21 @@ export class WebsocketConnection {
       this.#paused = true;
       (this.#ws as WebSocket).pause();
     }
-  };
+  }
 
-  #onPong = (): void => {
-    this.pingRound = 0;
-  };
-
-  #onError = (error: Error): void => {
+  #onError(error: Error): void {
     // ws already sent the matching close frame (1002, 1007, 1009 ...).
     if (this.#state !== OPEN) return;
     this.#armCloseTimer();
     this.#end(closeCodeOfWsError(error), error.message);
-  };
+  }
 
-  #onClose = (code: number, reason: Buffer): void => {
+  #onClose(code: number, reason: Buffer): void {
     if (this.#closeTimer !== null) clearTimeout(this.#closeTimer);
     this.#closeTimer = null;
     this.#end(code, reason.toString('utf8'));
     this.#release();
-  };
+  }
 
   /** Server-side close: the frame goes out after any queued data, the app hears of it at once. */
   #closeFromServer(code: number, reason: string): void {
@@ -357,6 +416,7 @@ export class WebsocketConnection {
   // ---------------------------------------------------------------- application end
 
   #onAppReturn = (): void => {
+    this.#host.finished(this);
     if (this.#state === HANDSHAKE) {
       const denial = this.#denial;
       if (denial !== null) this.#refuse(denial.status, Buffer.concat(denial.chunks), denial.headers);
@@ -367,6 +427,7 @@ export class WebsocketConnection {
   };
 
   #onAppError = (error: unknown): void => {
+    this.#host.finished(this);
     if (this.#state === HANDSHAKE) {
       const status = handshakeStatusOf(error);
       if (status >= 500) this.#report(error);

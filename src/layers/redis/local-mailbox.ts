@@ -4,12 +4,13 @@
  * `receive()` reads from here. A buffer is bounded by its channel's capacity,
  * so a consumer that stopped reading costs at most `capacity` messages.
  *
- * Invariant: a channel has waiters only while its buffer is empty, so a
- * delivery goes to the oldest waiter or to the end of the buffer, and FIFO
- * holds for one reader.
+ * Invariant: a channel has waiters (or a listener) only while its buffer is
+ * empty, so a delivery goes to the listener, the oldest waiter or the end of
+ * the buffer, and FIFO holds for one reader.
  */
 import { LayerClosed, ReceiveAborted } from '../../errors';
 import type { LayerMessage } from '../channel-layer';
+import type { ChannelListener } from '../channel-listener';
 import { cloneForDelivery, type SealedMessage } from '../message';
 import { nonLocalName } from '../names';
 
@@ -44,6 +45,7 @@ export class LocalMailbox {
   readonly #options: MailboxOptions;
   readonly #buffers = new Map<string, Buffered[]>();
   readonly #waiters = new Map<string, Waiter[]>();
+  readonly #listeners = new Map<string, ChannelListener>();
   readonly #watched = new Map<string, number>();
 
   constructor(options: MailboxOptions) {
@@ -60,14 +62,14 @@ export class LocalMailbox {
     return this.#watched.has(key);
   }
 
-  /** True when a waiter is waiting on exactly `channel`. */
+  /** True when a waiter or a listener is waiting on exactly `channel`. */
   hasWaiter(channel: string): boolean {
-    return this.#waiters.has(channel);
+    return this.#listeners.has(channel) || this.#waiters.has(channel);
   }
 
-  /** True when one more message for `channel` would fit (a waiter always has room). */
+  /** True when one more message for `channel` would fit (a waiter or listener always has room). */
   hasRoom(channel: string): boolean {
-    if (this.#waiters.has(channel)) return true;
+    if (this.#listeners.has(channel) || this.#waiters.has(channel)) return true;
     const buffer = this.#buffers.get(channel);
     if (buffer === undefined) return true;
     this.#purge(buffer);
@@ -89,6 +91,11 @@ export class LocalMailbox {
    */
   deliver(channel: string, sealed: SealedMessage, expiresAt: number, overflow: Overflow): boolean {
     if (expiresAt <= this.#options.now()) return true;
+    const listener = this.#listeners.get(channel);
+    if (listener !== undefined) {
+      listener(cloneForDelivery(sealed));
+      return true;
+    }
     const list = this.#waiters.get(channel);
     if (list !== undefined) {
       const waiter = list.shift()!;
@@ -136,11 +143,27 @@ export class LocalMailbox {
       const list = this.#waiters.get(channel);
       if (list === undefined) this.#waiters.set(channel, [waiter]);
       else list.push(waiter);
-      const key = nonLocalName(channel);
-      const count = this.#watched.get(key) ?? 0;
-      this.#watched.set(key, count + 1);
-      if (count === 0) this.#options.onWatch(key);
+      this.#watch(channel);
     });
+  }
+
+  /**
+   * Push every message for `channel` to `listener`: the buffered ones now,
+   * then each delivery as it comes. False when `channel` already has one.
+   */
+  listen(channel: string, listener: ChannelListener): boolean {
+    if (this.#listeners.has(channel)) return false;
+    for (let message = this.take(channel); message !== undefined; message = this.take(channel)) listener(message);
+    this.#listeners.set(channel, listener);
+    this.#watch(channel);
+    return true;
+  }
+
+  /** Stop `listener` if it is still `channel`'s. */
+  unlisten(channel: string, listener: ChannelListener): void {
+    if (this.#listeners.get(channel) !== listener) return;
+    this.#listeners.delete(channel);
+    this.#unwatch(channel);
   }
 
   /** Drop every buffered message (flush); waiters keep waiting. */
@@ -153,6 +176,7 @@ export class LocalMailbox {
     const error = new LayerClosed(what);
     const waiters = [...this.#waiters.values()].flat();
     this.#waiters.clear();
+    this.#listeners.clear();
     this.#watched.clear();
     this.#buffers.clear();
     for (const waiter of waiters) {
@@ -180,7 +204,19 @@ export class LocalMailbox {
 
   #forget(waiter: Waiter): void {
     if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort);
-    const key = nonLocalName(waiter.channel);
+    this.#unwatch(waiter.channel);
+  }
+
+  /** One more reader (waiter or listener) on `channel`'s queue key; the first one starts the pop loop. */
+  #watch(channel: string): void {
+    const key = nonLocalName(channel);
+    const count = this.#watched.get(key) ?? 0;
+    this.#watched.set(key, count + 1);
+    if (count === 0) this.#options.onWatch(key);
+  }
+
+  #unwatch(channel: string): void {
+    const key = nonLocalName(channel);
     const count = this.#watched.get(key)! - 1;
     if (count === 0) this.#watched.delete(key);
     else this.#watched.set(key, count);

@@ -15,6 +15,7 @@
 import { ChannelFull } from '../../errors';
 import { BaseChannelLayer, type SealedEntry } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage, SendManyResult } from '../channel-layer';
+import type { ChannelListener } from '../channel-listener';
 import type { SealedMessage } from '../message';
 import { isProcessLocal, nonLocalName } from '../names';
 import { encodeMessage, queueMember, queueMemberFor } from './codec';
@@ -111,6 +112,14 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
     const buffered = this.#mailbox.take(channel);
     if (buffered !== undefined) return Promise.resolve(buffered);
     return this.#mailbox.wait(channel, signal);
+  }
+
+  protected override doListen(channel: string, listener: ChannelListener): boolean {
+    return this.#mailbox.listen(channel, listener);
+  }
+
+  protected override doUnlisten(channel: string, listener: ChannelListener): void {
+    this.#mailbox.unlisten(channel, listener);
   }
 
   protected async doGroupAdd(group: string, channel: string): Promise<void> {

@@ -18,6 +18,7 @@
 import { ChannelFull, InvalidOption } from '../../errors';
 import { BaseChannelLayer } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage } from '../channel-layer';
+import type { ChannelListener } from '../channel-listener';
 import type { SealedMessage } from '../message';
 import { isProcessLocal, nonLocalName } from '../names';
 import { decodePayload, encodeMessage, queueMember, queueMemberFor } from './codec';
@@ -144,15 +145,29 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected doReceive(channel: string, signal: AbortSignal | undefined): Promise<LayerMessage> {
+    this.#prepareReader(channel);
+    const buffered = this.#mailbox.take(channel);
+    if (buffered !== undefined) return Promise.resolve(buffered);
+    return this.#mailbox.wait(channel, signal);
+  }
+
+  protected override doListen(channel: string, listener: ChannelListener): boolean {
+    this.#prepareReader(channel);
+    return this.#mailbox.listen(channel, listener);
+  }
+
+  protected override doUnlisten(channel: string, listener: ChannelListener): void {
+    this.#mailbox.unlisten(channel, listener);
+  }
+
+  /** A reader of `channel` needs its inbox subscribed (process-local) or the pop loop (named). */
+  #prepareReader(channel: string): void {
     if (isProcessLocal(channel)) {
       const key = nonLocalName(channel);
       if (!this.#inboxes.has(key)) this.#listenInbox(key).catch(() => undefined);
     } else {
       this.#namedChannels();
     }
-    const buffered = this.#mailbox.take(channel);
-    if (buffered !== undefined) return Promise.resolve(buffered);
-    return this.#mailbox.wait(channel, signal);
   }
 
   protected async doGroupAdd(group: string, channel: string): Promise<void> {
