@@ -109,7 +109,7 @@ export class ChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
     await this.sendJson(frame);
   }
 
-  /** Error frames say `detail`, not `message`: a client that prints every `message` must not show errors as chat lines. */
+  /** The framework's error frame, with the failed constraints spelled out in `detail` for the page to show as is. */
   override async sendError(error: SwitchyardError): Promise<void> {
     const frame: ErrorFrame = { type: 'error', code: error.code, detail: error.message };
     if (error instanceof ValidationFailed) {

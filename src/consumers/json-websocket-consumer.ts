@@ -12,11 +12,15 @@ import { reserveMethodsOf } from './handler-name';
 import { readConsumerMetadata, type ActionRoute, type ConsumerMetadata } from './metadata';
 import { WebsocketConsumer } from './websocket-consumer';
 
-/** What the client gets for a recoverable error: `{type: 'error', code, message, errors?}`. */
+/**
+ * What the client gets for a recoverable error: `{type: 'error', code, detail, errors?}`.
+ * `detail`, not `message`: chat clients written for Django Channels print the
+ * `message` of every frame they get, and an error must not read as a chat line.
+ */
 export interface ErrorFrame {
   type: 'error';
   code: string;
-  message: string;
+  detail: string;
   errors?: Array<{ field: string; constraint: string; message: string }>;
 }
 
@@ -96,7 +100,7 @@ export class JsonWebsocketConsumer<E extends EventMap = AnyEventMap> extends Web
 
   /** Send an error frame for a recoverable client error. Override to change its shape. */
   async sendError(error: SwitchyardError): Promise<void> {
-    const frame: ErrorFrame = { type: 'error', code: error.code, message: error.message };
+    const frame: ErrorFrame = { type: 'error', code: error.code, detail: error.message };
     if (error instanceof ValidationFailed) frame.errors = error.failures;
     await this.sendJson(frame);
   }

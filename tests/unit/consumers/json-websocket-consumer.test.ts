@@ -65,7 +65,7 @@ describe('JsonWebsocketConsumer encoding', () => {
     await comm.sendTo({ text: '{not json' });
     const frame = await comm.receiveJsonFrom();
     expect(frame).toMatchObject({ type: 'error', code: 'ERR_INVALID_JSON' });
-    expect(frame.message).toMatch(/not valid JSON/);
+    expect(frame.detail).toMatch(/not valid JSON/);
     await comm.sendJsonTo('still here');
     expect(await comm.receiveJsonFrom()).toEqual({ got: 'still here' });
     await comm.disconnect();
@@ -77,7 +77,7 @@ describe('JsonWebsocketConsumer encoding', () => {
     expect(await comm.receiveJsonFrom()).toEqual({
       type: 'error',
       code: 'ERR_INVALID_JSON',
-      message: 'expected a text frame with JSON, got a 2-byte binary frame',
+      detail: 'expected a text frame with JSON, got a 2-byte binary frame',
     });
     await comm.disconnect();
   });
@@ -185,7 +185,7 @@ describe('JsonWebsocketConsumer actions', () => {
     expect(await comm.receiveJsonFrom()).toEqual({
       type: 'error',
       code: 'ERR_VALIDATION_FAILED',
-      message: 'validation failed: text (isNotEmpty)',
+      detail: 'validation failed: text (isNotEmpty)',
       errors: [{ field: 'text', constraint: 'isNotEmpty', message: 'text should not be empty' }],
     });
     await comm.sendJsonTo({ action: 'send', text: 42 });
@@ -206,7 +206,7 @@ describe('JsonWebsocketConsumer actions', () => {
 
   it('answers an unknown action with ERR_UNKNOWN_ACTION and stays open', async () => {
     await comm.sendJsonTo({ action: 'fly' });
-    expect(await comm.receiveJsonFrom()).toEqual({ type: 'error', code: 'ERR_UNKNOWN_ACTION', message: 'unknown action "fly"' });
+    expect(await comm.receiveJsonFrom()).toEqual({ type: 'error', code: 'ERR_UNKNOWN_ACTION', detail: 'unknown action "fly"' });
     await comm.sendJsonTo({ action: 'ping' });
     expect((await comm.receiveJsonFrom()).kind).toBe('pong');
   });
@@ -239,7 +239,7 @@ describe('JsonWebsocketConsumer action options', () => {
     await comm.sendJsonTo({ type: 'hello' });
     expect(await comm.receiveJsonFrom()).toEqual({ hello: 1 });
     await comm.sendJsonTo({ action: 'hello' });
-    expect(await comm.receiveJsonFrom()).toEqual({ type: 'error', code: 'ERR_UNKNOWN_ACTION', message: 'the message has no "type" field, and this consumer has no @DefaultAction for such messages' });
+    expect(await comm.receiveJsonFrom()).toEqual({ type: 'error', code: 'ERR_UNKNOWN_ACTION', detail: 'the message has no "type" field, and this consumer has no @DefaultAction for such messages' });
     await comm.disconnect();
   });
 });
