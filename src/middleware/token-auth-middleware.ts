@@ -236,7 +236,7 @@ class TokenAuthMiddlewareImpl extends BaseMiddleware {
     } else {
       user = await this.#verify(found.token, scope);
     }
-    const next = { ...scope, ...stripped, user } as Scope;
+    const next = Object.assign({}, scope, stripped, { user }) as Scope;
     if (found.source !== 'subprotocol' || this.#where.subprotocol === false) return this.inner(next, receive, send);
     return this.inner(next, receive, acceptFixer(send, found.token as string, this.#where.subprotocol));
   }
