@@ -11,8 +11,9 @@
  * client starts with no subscriptions at all.
  */
 import { EventEmitter } from 'node:events';
-import { createClient, ErrorReply, RESP_TYPES, type RedisClientOptions } from 'redis';
+import { createClient, DisconnectsClientError, ErrorReply, RESP_TYPES, type RedisClientOptions } from 'redis';
 import { LayerClosed, LayerUnavailable } from '../../errors';
+import { CommandWatchdog } from './command-watchdog';
 import type { LuaScript } from './lua';
 
 /** A connected node-redis client (untyped commands only: we use sendCommand). */
@@ -25,7 +26,10 @@ export type Arg = string | Buffer;
 export interface ConnectionTiming {
   /** Give up one connection attempt after this long. Default 2000. */
   connectTimeout: number;
-  /** Fail a command that got no reply within this long. Default 3000. */
+  /**
+   * A command connection that answers nothing for this long while commands
+   * wait is dropped, failing them all. Default 3000.
+   */
   commandTimeout: number;
   /** First retry delay after losing the server. Default 100. */
   retryMinDelay: number;
@@ -57,6 +61,14 @@ interface NodeEvents {
 type Dedicated = 'blocking' | 'subscriber';
 
 const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
+/** Shared, so a command allocates no options object; no `timeout`: the connection's watchdog is the deadline. */
+const BUFFERED = { typeMapping: BUFFERS } as const;
+
+/** The command connection and the watchdog of its replies. */
+interface CommandConnection {
+  client: RawClient;
+  watchdog: CommandWatchdog;
+}
 
 /** True for an error the server replied with (wrong type, NOSCRIPT...), as opposed to a transport failure. */
 export function isServerError(error: unknown): error is Error {
@@ -78,7 +90,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
   #state: 'idle' | 'connecting' | 'ready' | 'down' | 'closed' = 'idle';
   #everConnected = false;
   #runId: string | undefined;
-  #command: RawClient | undefined;
+  #command: CommandConnection | undefined;
   #dedicated = new Map<Dedicated, Promise<RawClient>>();
   #generation = 0;
   #attempt: Promise<void> | undefined;
@@ -118,14 +130,14 @@ export class RedisNode extends EventEmitter<NodeEvents> {
    * LayerUnavailable at once. Server error replies are rethrown as they are.
    */
   async command<T = unknown>(args: readonly Arg[], buffers = false): Promise<T> {
-    const client = await this.#commandClient();
+    const { client, watchdog } = await this.#commandConnection();
+    watchdog.sent();
     try {
-      return (await client.sendCommand(args, {
-        timeout: this.#timing.commandTimeout,
-        typeMapping: buffers ? BUFFERS : undefined,
-      })) as T;
+      return (await client.sendCommand(args, buffers ? BUFFERED : undefined)) as T;
     } catch (error) {
       throw this.#wrap(error);
+    } finally {
+      watchdog.settled();
     }
   }
 
@@ -146,7 +158,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
    * Throws LayerUnavailable while the server is down.
    */
   async dedicated(kind: Dedicated): Promise<RawClient> {
-    await this.#commandClient();
+    await this.#commandConnection();
     let pending = this.#dedicated.get(kind);
     if (pending === undefined) {
       const generation = this.#generation;
@@ -177,7 +189,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     this.#teardown();
   }
 
-  async #commandClient(): Promise<RawClient> {
+  async #commandConnection(): Promise<CommandConnection> {
     if (this.#state === 'idle') this.#connect();
     if (this.#state === 'connecting' && !this.#everConnected) await this.#attempt;
     if (this.#state === 'closed') throw new LayerClosed('Redis connection');
@@ -194,8 +206,26 @@ export class RedisNode extends EventEmitter<NodeEvents> {
   #wrap(error: unknown): Error {
     if (isServerError(error) || error instanceof LayerUnavailable || error instanceof LayerClosed) return error as Error;
     if (this.#state === 'closed') return new LayerClosed('Redis connection');
-    const cause = error instanceof Error ? error : new Error(String(error));
+    const cause = this.#reason(error);
     return new LayerUnavailable(`Redis at ${this.label} failed: ${cause.message}`, { cause });
+  }
+
+  /** Why a command failed: when we dropped its connection ourselves, the reason we did. */
+  #reason(error: unknown): Error {
+    if (error instanceof DisconnectsClientError && this.#lastError !== undefined) return this.#lastError;
+    return error instanceof Error ? error : new Error(String(error));
+  }
+
+  /** The command connection of `generation` answered nothing for commandTimeout while commands waited. */
+  #stalled(generation: number, client: RawClient): void {
+    if (generation !== this.#generation) return;
+    const error = new Error(`no reply within ${this.#timing.commandTimeout} ms while commands waited; connection dropped`);
+    if (this.#state === 'ready') {
+      this.#lost(generation, error);
+    } else if (this.#state === 'connecting') {
+      this.#lastError = error;
+      destroyQuietly(client); // fails the pending INFO, whose handler takes it from there
+    }
   }
 
   #connect(): void {
@@ -207,20 +237,26 @@ export class RedisNode extends EventEmitter<NodeEvents> {
           destroyQuietly(client);
           return;
         }
+        const watchdog = new CommandWatchdog(this.#timing.commandTimeout, () => this.#stalled(generation, client));
         let runId: string | undefined;
+        watchdog.sent();
         try {
-          const info = String(await client.sendCommand(['INFO', 'server'], { timeout: this.#timing.commandTimeout }));
+          const info = String(await client.sendCommand(['INFO', 'server']));
           runId = /run_id:(\w+)/.exec(info)?.[1];
         } catch (error) {
+          watchdog.stop();
           destroyQuietly(client);
-          this.#failed(generation, error);
+          this.#failed(generation, this.#reason(error));
           return;
+        } finally {
+          watchdog.settled();
         }
         if (generation !== this.#generation || this.#state !== 'connecting') {
+          watchdog.stop();
           destroyQuietly(client);
           return;
         }
-        this.#command = client;
+        this.#command = { client, watchdog };
         this.#state = 'ready';
         this.#retries = 0;
         this.#lastError = undefined;
@@ -304,7 +340,10 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     this.#generation++;
     const command = this.#command;
     this.#command = undefined;
-    if (command !== undefined) destroyQuietly(command);
+    if (command !== undefined) {
+      command.watchdog.stop();
+      destroyQuietly(command.client);
+    }
     const dedicated = [...this.#dedicated.values()];
     this.#dedicated.clear();
     for (const pending of dedicated) pending.then(destroyQuietly, () => undefined);

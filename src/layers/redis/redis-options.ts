@@ -23,7 +23,7 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
   prefix?: string;
   /** Milliseconds one connection attempt may take. Default 2000. */
   connectTimeout?: number;
-  /** Milliseconds a command may wait for its reply before failing with LayerUnavailable. Default 3000. */
+  /** Milliseconds a connection may answer nothing while commands wait; then it is dropped and they fail with LayerUnavailable. Default 3000. */
   commandTimeout?: number;
   /** First reconnection delay in milliseconds (doubling, with jitter). Default 100. */
   retryMinDelay?: number;
