@@ -6,8 +6,9 @@
 import type { Application, Event, Receive, Scope, Send } from '../application';
 import { LayerClosed, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
 import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
-import { listenToChannel, stopListening, type ChannelListener } from '../layers/channel-listener';
+import { DELIVER, listenToChannel, listenWithReader, stopListening, type ChannelListener, type ChannelReader } from '../layers/channel-listener';
 import { getChannelLayer } from '../layers/registry';
+import { listenToReader } from '../server/event-queue';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
 
 /** Where consumers report dropped events and errors that cannot reach the application's caller. */
@@ -23,6 +24,11 @@ const DISCONNECT_TYPES: ReadonlySet<string> = new Set(['websocket.disconnect', '
 const PROTOCOL_PREFIXES = ['websocket.', 'http.'];
 const LAYER_RETRY_MS = 100;
 const RESOLVED: Promise<void> = Promise.resolve();
+// Bits of AsyncConsumer.#flags.
+const DRAINING = 1;
+const STOP_REQUESTED = 2;
+const ENDING = 4;
+const CLIENT_GONE = 8;
 
 const warnedTypes = new WeakMap<Function, Set<string>>();
 
@@ -75,18 +81,44 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   channelName: string | null = null;
 
   #send: Send | null = null;
-  #groups = new Set<string>();
-  #queue: Array<Event | undefined> = [];
+  // Usually one group: its name rather than a Set per consumer (idle memory); a Set from the second on.
+  #groups: string | Set<string> | null = null;
+  // Events waiting for dispatch; null while there are none (idle memory per connection).
+  #queue: Array<Event | undefined> | null = null;
   #head = 0;
-  #draining = false;
-  #stopRequested = false;
-  #ending = false;
-  #clientGone = false;
-  #abort: AbortController | null = null;
-  #listener: ChannelListener | null = null;
-  // The run's promise; kept as its two functions (no closure around them: idle memory per connection).
-  #resolveRun: (() => void) | null = null;
-  #rejectRun: ((error: unknown) => void) | null = null;
+  // Four booleans in one field: a slot each would cost 24 bytes more per connection.
+  #flags = 0;
+  // How the layer channel is read: pushed to this consumer itself (a ChannelReader) or to a
+  // listener function, or the AbortController of a `receive()` loop.
+  #layerReader: ChannelReader | ChannelListener | AbortController | null = null;
+  // The run's promise, kept as its resolve function only (resolving it with a
+  // rejected promise rejects it): one closure less per connection.
+  #resolveRun: ((outcome: void | PromiseLike<void>) => void) | null = null;
+
+  get #draining(): boolean {
+    return (this.#flags & DRAINING) !== 0;
+  }
+  set #draining(on: boolean) {
+    this.#flags = on ? this.#flags | DRAINING : this.#flags & ~DRAINING;
+  }
+  get #stopRequested(): boolean {
+    return (this.#flags & STOP_REQUESTED) !== 0;
+  }
+  set #stopRequested(on: boolean) {
+    this.#flags = on ? this.#flags | STOP_REQUESTED : this.#flags & ~STOP_REQUESTED;
+  }
+  get #ending(): boolean {
+    return (this.#flags & ENDING) !== 0;
+  }
+  set #ending(on: boolean) {
+    this.#flags = on ? this.#flags | ENDING : this.#flags & ~ENDING;
+  }
+  get #clientGone(): boolean {
+    return (this.#flags & CLIENT_GONE) !== 0;
+  }
+  set #clientGone(on: boolean) {
+    this.#flags = on ? this.#flags | CLIENT_GONE : this.#flags & ~CLIENT_GONE;
+  }
 
   /**
    * An application that runs a fresh instance of this consumer per call,
@@ -104,22 +136,28 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     };
   }
 
-  /** The groups this instance has joined (static and by hand). */
+  /** The groups this instance has joined (static and by hand), as a snapshot. */
   get joinedGroups(): ReadonlySet<string> {
-    return this.#groups;
+    const groups = this.#groups;
+    return new Set(groups === null ? [] : typeof groups === 'string' ? [groups] : groups);
   }
 
   /** Join `group` with this consumer's channel; it is left automatically at the end. */
   async groupAdd(group: string): Promise<void> {
     const layer = this.#requireLayer(`groupAdd(${JSON.stringify(group)})`);
     await layer.groupAdd(group, this.channelName as string);
-    this.#groups.add(group);
+    const groups = this.#groups;
+    if (groups === null) this.#groups = group;
+    else if (typeof groups !== 'string') groups.add(group);
+    else if (groups !== group) this.#groups = new Set([groups, group]);
   }
 
   /** Leave `group` (leaving a group not joined is not an error). */
   async groupDiscard(group: string): Promise<void> {
     const layer = this.#requireLayer(`groupDiscard(${JSON.stringify(group)})`);
-    this.#groups.delete(group);
+    const groups = this.#groups;
+    if (groups === group) this.#groups = null;
+    else if (groups !== null && typeof groups !== 'string') groups.delete(group);
     await layer.groupDiscard(group, this.channelName as string);
   }
 
@@ -199,12 +237,11 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   #run(scope: Scope, receive: Receive, send: Send): Promise<void> {
     this.scope = scope;
     this.#send = send;
-    const done = new Promise<void>((resolve, reject) => {
+    const done = new Promise<void>((resolve) => {
       this.#resolveRun = resolve;
-      this.#rejectRun = reject;
     });
     // Setup is async but short-lived; the connection holds only `done`.
-    this.#start(receive).catch(this.#rejectRun);
+    this.#start(receive).catch((error: unknown) => this.#settle(error));
     return done;
   }
 
@@ -223,7 +260,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     } else if (ctor.groups.length > 0) {
       throw new NoChannelLayer(`${ctor.name}.groups`);
     }
-    void this.#pumpClient(receive);
+    // The server's `receive` pushes its events (the connect event, already
+    // there, at once); any other is read in a loop.
+    if (!listenToReader(receive, AsyncConsumer.#clientEvent, this)) void this.#pumpClient(receive);
     // After the client pump's first step, so a connect event that is already
     // there is queued before messages that reached the channel early.
     if (layer) queueMicrotask(() => this.#readLayer(layer, this.channelName as string));
@@ -231,14 +270,27 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
 
   #readLayer(layer: ChannelLayer<E>, channel: string): void {
     if (this.#ending) return;
-    const listener: ChannelListener = (message) => this.#fromLayer(message);
-    if (listenToChannel(layer, channel, listener)) {
-      this.#listener = listener;
+    if (listenWithReader(layer, channel, this)) {
+      this.#layerReader = this;
       return;
     }
-    this.#abort = new AbortController();
-    void this.#pumpLayer(layer, channel, this.#abort.signal);
+    const listener: ChannelListener = (message) => this.#fromLayer(message);
+    if (listenToChannel(layer, channel, listener)) {
+      this.#layerReader = listener;
+      return;
+    }
+    const abort = new AbortController();
+    this.#layerReader = abort;
+    void this.#pumpLayer(layer, channel, abort.signal);
   }
+
+  static #clientEvent = (consumer: AsyncConsumer<any>, event: Event): void => {
+    if (consumer.#ending) return;
+    // As if read by the loop below: a disconnect is handled after the code that
+    // caused it (often this consumer's own close()) has returned.
+    if (DISCONNECT_TYPES.has(event.type)) queueMicrotask(() => void consumer.#disconnected(event));
+    else consumer.#enqueue(event);
+  };
 
   async #pumpClient(receive: Receive): Promise<void> {
     for (;;) {
@@ -272,6 +324,11 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     }
   }
 
+  /** Internal (ChannelReader): a message pushed by the channel layer. */
+  [DELIVER](message: LayerMessage): void {
+    this.#fromLayer(message);
+  }
+
   /** A message from the channel layer (pushed or received): queue it unless it impersonates the protocol. */
   #fromLayer(message: LayerMessage): void {
     if (this.#ending) return;
@@ -290,7 +347,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
    * push arrives in the middle of another consumer's groupSend).
    */
   #enqueue(event: Event): void {
-    this.#queue.push(event);
+    (this.#queue ??= []).push(event);
     if (this.#draining) return;
     this.#draining = true;
     const pending = AsyncConsumer.#pendingDrains;
@@ -307,9 +364,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
 
   /** Dispatch queued events one at a time; `#draining` is already set by `#enqueue`. */
   async #drain(): Promise<void> {
-    while (this.#head < this.#queue.length && !this.#ending) {
-      const event = this.#queue[this.#head] as Event;
-      this.#queue[this.#head++] = undefined;
+    for (let queue = this.#queue; queue !== null && this.#head < queue.length && !this.#ending; queue = this.#queue) {
+      const event = queue[this.#head] as Event;
+      queue[this.#head++] = undefined;
       try {
         await this.dispatch(event);
       } catch (error) {
@@ -321,27 +378,28 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
         return this.#finish(null);
       }
     }
-    this.#queue.length = 0;
+    this.#queue = null;
     this.#head = 0;
     this.#draining = false;
   }
 
   #dropBacklog(): void {
-    this.#queue.length = 0;
+    this.#queue = null;
     this.#head = 0;
-    this.#abort?.abort();
-    if (this.#listener !== null) {
-      stopListening(this.channelLayer as ChannelLayer<E>, this.channelName as string, this.#listener);
-      this.#listener = null;
-    }
+    const reader = this.#layerReader;
+    this.#layerReader = null;
+    if (reader instanceof AbortController) reader.abort();
+    else if (reader !== null) stopListening(this.channelLayer as ChannelLayer<E>, this.channelName as string, reader);
   }
 
   async #leaveGroups(): Promise<void> {
     const layer = this.channelLayer;
-    if (!layer || this.#groups.size === 0) return;
+    const joined = this.#groups;
+    if (!layer || joined === null) return;
     const channel = this.channelName as string;
-    const groups = [...this.#groups];
-    this.#groups.clear();
+    const groups = typeof joined === 'string' ? [joined] : [...joined];
+    this.#groups = null;
+    if (groups.length === 0) return;
     const results = await Promise.allSettled(groups.map((group) => layer.groupDiscard(group, channel)));
     for (const result of results) {
       if (result.status === 'rejected') {
@@ -351,8 +409,10 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   }
 
   #settle(outcome: unknown): void {
-    if (outcome === null) this.#resolveRun?.();
-    else this.#rejectRun?.(outcome);
+    const resolve = this.#resolveRun;
+    if (resolve === null) return;
+    this.#resolveRun = null;
+    resolve(outcome === null ? undefined : Promise.reject(outcome));
   }
 
   /** The client went away: drop the backlog, leave groups, run the disconnect handler now. */

@@ -9,7 +9,7 @@ import type { AnyEventMap, EventMap } from '../layers/channel-layer';
 import { validateDto } from './dto-validation';
 import { encodeJsonOnce } from './json-encoding';
 import { reserveMethodsOf } from './handler-name';
-import { readConsumerMetadata, type ActionRoute, type ConsumerMetadata } from './metadata';
+import { readConsumerMetadata, type ActionRoute } from './metadata';
 import { WebsocketConsumer } from './websocket-consumer';
 
 /**
@@ -48,11 +48,10 @@ export class JsonWebsocketConsumer<E extends EventMap = AnyEventMap> extends Web
   /** The field whose value selects the `@Action` handler. Default `'action'`. */
   static actionKey = 'action';
 
-  #meta: ConsumerMetadata | null = null;
-
   /** Called with each decoded message. By default routes to the decorated actions, if any. */
   async receiveJson(content: unknown): Promise<void> {
-    const meta = (this.#meta ??= readConsumerMetadata(this.constructor));
+    // Cached per class by readConsumerMetadata; not kept per instance (idle memory).
+    const meta = readConsumerMetadata(this.constructor);
     if (!meta.routed) return;
     const key = (this.constructor as typeof JsonWebsocketConsumer).actionKey;
     const isObject = content !== null && typeof content === 'object' && !Array.isArray(content);

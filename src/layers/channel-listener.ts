@@ -16,8 +16,23 @@ import type { LayerMessage } from './channel-layer';
 /** Called with each message delivered to the listened channel. Must not throw. */
 export type ChannelListener = (message: LayerMessage) => void;
 
+/** The method key of a ChannelReader. */
+export const DELIVER: unique symbol = Symbol('switchyard.deliver');
+
+/**
+ * A listener as an object called through its `[DELIVER]` method: a reader
+ * that lives as long as its connection (a consumer) registers itself rather
+ * than a closure and its context (idle memory per connection). Only layers
+ * with `[LISTEN_READER]` take one. Must not throw.
+ */
+export interface ChannelReader {
+  [DELIVER](message: LayerMessage): void;
+}
+
 /** The method key under which a layer starts push delivery. */
 export const LISTEN: unique symbol = Symbol('switchyard.listen');
+/** The method key under which a layer starts push delivery to a ChannelReader. */
+export const LISTEN_READER: unique symbol = Symbol('switchyard.listenReader');
 /** The method key under which a layer stops it. */
 export const UNLISTEN: unique symbol = Symbol('switchyard.unlisten');
 
@@ -30,8 +45,10 @@ export interface ListenableLayer {
    * has a listener: read it with `receive()` then.
    */
   [LISTEN](channel: string, listener: ChannelListener): boolean;
+  /** As `[LISTEN]`, for a ChannelReader; false also when this backend takes only functions. */
+  [LISTEN_READER](channel: string, reader: ChannelReader): boolean;
   /** Stop `listener` (if it is still `channel`'s); later messages queue for `receive()`. */
-  [UNLISTEN](channel: string, listener: ChannelListener): void;
+  [UNLISTEN](channel: string, listener: ChannelListener | ChannelReader): void;
 }
 
 /** Start push delivery of `channel` if `layer` supports it; false means: use `receive()`. */
@@ -40,7 +57,13 @@ export function listenToChannel(layer: object, channel: string, listener: Channe
   return typeof listen === 'function' && listen.call(layer, channel, listener);
 }
 
-/** Stop push delivery started by `listenToChannel`. */
-export function stopListening(layer: object, channel: string, listener: ChannelListener): void {
+/** Start push delivery of `channel` to `reader` if `layer` takes reader objects; false means: use a function or `receive()`. */
+export function listenWithReader(layer: object, channel: string, reader: ChannelReader): boolean {
+  const listen = (layer as Partial<ListenableLayer>)[LISTEN_READER];
+  return typeof listen === 'function' && listen.call(layer, channel, reader);
+}
+
+/** Stop push delivery started by `listenToChannel` or `listenWithReader`. */
+export function stopListening(layer: object, channel: string, listener: ChannelListener | ChannelReader): void {
   (layer as Partial<ListenableLayer>)[UNLISTEN]?.(channel, listener);
 }

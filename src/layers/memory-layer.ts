@@ -14,7 +14,7 @@
 import { LayerClosed, ChannelFull, InvalidOption, ReceiveAborted } from '../errors';
 import { BaseChannelLayer } from './base-channel-layer';
 import type { AnyEventMap, ChannelLayerOptions, EventMap, GroupSendResult, LayerMessage } from './channel-layer';
-import type { ChannelListener } from './channel-listener';
+import { DELIVER, type ChannelListener, type ChannelReader } from './channel-listener';
 import { cloneForDelivery, type SealedMessage } from './message';
 import { nonLocalName } from './names';
 
@@ -117,12 +117,16 @@ class Fifo {
 export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends BaseChannelLayer<M> {
   readonly #queues = new Map<string, Fifo>();
   readonly #waiters = new Map<string, Waiter[]>();
-  readonly #listeners = new Map<string, ChannelListener>();
+  readonly #listeners = new Map<string, ChannelListener | ChannelReader>();
+  // Membership expiry, in ms since #epoch: a small integer rather than a
+  // heap-allocated number per membership (idle memory per connection).
   readonly #groups = new Map<string, Map<string, number>>();
+  readonly #epoch: number;
   readonly #timer: NodeJS.Timeout | undefined;
 
   constructor(options: InMemoryChannelLayerOptions = {}) {
     super(options);
+    this.#epoch = this.now();
     const interval = options.sweepInterval ?? Math.min(this.expiry, 60);
     if (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0) {
       throw new InvalidOption(`sweepInterval must be a number of seconds >= 0, got ${String(interval)}`);
@@ -140,8 +144,9 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
       queue.purge(now);
       if (queue.size === 0) this.#queues.delete(key);
     }
+    const groupNow = now - this.#epoch;
     for (const [group, members] of this.#groups) {
-      for (const [channel, expiresAt] of members) if (expiresAt <= now) members.delete(channel);
+      for (const [channel, expiresAt] of members) if (expiresAt <= groupNow) members.delete(channel);
       if (members.size === 0) this.#groups.delete(group);
     }
   }
@@ -184,6 +189,14 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
   }
 
   protected override doListen(channel: string, listener: ChannelListener): boolean {
+    return this.#listen(channel, listener);
+  }
+
+  protected override doListenReader(channel: string, reader: ChannelReader): boolean {
+    return this.#listen(channel, reader);
+  }
+
+  #listen(channel: string, listener: ChannelListener | ChannelReader): boolean {
     if (this.#listeners.has(channel)) return false;
     const key = nonLocalName(channel);
     const queue = this.#queues.get(key);
@@ -191,7 +204,7 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
       const now = this.now();
       queue.purge(now);
       for (let entry = queue.take(channel, now); entry !== undefined; entry = queue.take(channel, now)) {
-        listener(cloneForDelivery(entry.sealed));
+        deliverTo(listener, cloneForDelivery(entry.sealed));
       }
       if (queue.size === 0 && this.#queues.get(key) === queue) this.#queues.delete(key);
     }
@@ -199,14 +212,14 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
     return true;
   }
 
-  protected override doUnlisten(channel: string, listener: ChannelListener): void {
+  protected override doUnlisten(channel: string, listener: ChannelListener | ChannelReader): void {
     if (this.#listeners.get(channel) === listener) this.#listeners.delete(channel);
   }
 
   protected async doGroupAdd(group: string, channel: string): Promise<void> {
     let members = this.#groups.get(group);
     if (members === undefined) this.#groups.set(group, (members = new Map()));
-    members.set(channel, this.now() + this.groupExpiryMs);
+    members.set(channel, this.now() - this.#epoch + this.groupExpiryMs);
   }
 
   protected async doGroupDiscard(group: string, channel: string): Promise<void> {
@@ -220,9 +233,10 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
     const members = this.#groups.get(group);
     if (members === undefined) return { dropped: 0 };
     const now = this.now();
+    const groupNow = now - this.#epoch;
     let dropped = 0;
     for (const [channel, expiresAt] of members) {
-      if (expiresAt <= now) members.delete(channel);
+      if (expiresAt <= groupNow) members.delete(channel);
       else if (!this.#deliver(channel, sealed, now)) dropped++;
     }
     if (members.size === 0) this.#groups.delete(group);
@@ -232,10 +246,10 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
   protected async doGroupMembers(group: string): Promise<string[]> {
     const members = this.#groups.get(group);
     if (members === undefined) return [];
-    const now = this.now();
+    const groupNow = this.now() - this.#epoch;
     const live: string[] = [];
     for (const [channel, expiresAt] of members) {
-      if (expiresAt <= now) members.delete(channel);
+      if (expiresAt <= groupNow) members.delete(channel);
       else live.push(channel);
     }
     if (members.size === 0) this.#groups.delete(group);
@@ -266,7 +280,7 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
   #deliver(channel: string, sealed: SealedMessage, now: number): boolean {
     const listener = this.#listeners.get(channel);
     if (listener !== undefined) {
-      listener(cloneForDelivery(sealed));
+      deliverTo(listener, cloneForDelivery(sealed));
       return true;
     }
     const list = this.#waiters.get(channel);
@@ -302,4 +316,9 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
   #detach(waiter: Waiter): void {
     if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort);
   }
+}
+
+function deliverTo(listener: ChannelListener | ChannelReader, message: LayerMessage): void {
+  if (typeof listener === 'function') listener(message);
+  else listener[DELIVER](message);
 }

@@ -2,18 +2,33 @@
  * The inbox behind a connection's `receive()`: an array with a moving head
  * and a FIFO of waiting readers. Once finished, the last event is returned
  * to every later reader instead of leaving them pending forever.
+ *
+ * A reader that lives as long as the connection (a consumer) may instead
+ * take the events by push (`listen`, reached through `listenToReader`): a
+ * `receive()` loop keeps a suspended async frame, a pending promise and its
+ * resolver alive per idle connection; a listener is one shared function.
  */
+
+/** Called with each event pushed to a listening queue, and the object it was registered for. Must not throw. */
+export type EventDelivery<E, T> = (target: T, event: E) => void;
+
+/** Where a `receive` function marked by `markReader` keeps the queue it reads. */
+const READS = Symbol('switchyard.readsQueue');
+
 export class EventQueue<E> {
-  #items: Array<E | undefined> = [];
+  // Created on the first event that has to wait: a listening queue never needs it.
+  #items: Array<E | undefined> | null = null;
   #head = 0;
   // Almost always one reader: a slot instead of an array per connection.
   #waiter: ((event: E) => void) | null = null;
   #moreWaiters: Array<(event: E) => void> | null = null;
   #final: E | undefined;
+  #deliver: EventDelivery<E, any> | null = null;
+  #target: unknown = null;
 
   /** Events queued and not yet read. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#items === null ? 0 : this.#items.length - this.#head;
   }
 
   /** True once `finish()` was called. */
@@ -24,9 +39,13 @@ export class EventQueue<E> {
   /** Queues an event (ignored after `finish()`). */
   push(event: E): void {
     if (this.#final !== undefined) return;
+    if (this.#deliver !== null) {
+      this.#deliver(this.#target, event);
+      return;
+    }
     const waiter = this.#waiter;
     if (waiter === null) {
-      this.#items.push(event);
+      (this.#items ??= []).push(event);
       return;
     }
     this.#waiter = this.#moreWaiters?.shift() ?? null;
@@ -48,7 +67,7 @@ export class EventQueue<E> {
   /** The next event, waiting for one if none is queued. */
   next(): Promise<E> {
     const items = this.#items;
-    if (this.#head < items.length) {
+    if (items !== null && this.#head < items.length) {
       const event = items[this.#head] as E;
       items[this.#head++] = undefined;
       if (this.#head === items.length) {
@@ -66,4 +85,44 @@ export class EventQueue<E> {
       else (this.#moreWaiters ??= []).push(resolve);
     });
   }
+
+  /**
+   * Push delivery to the one reader from now on: the queued events at once
+   * (synchronously, oldest first; the final event again if the queue is
+   * finished and empty), then every event as it is pushed, including the
+   * final one. `deliver` is called with `target`, so it can be one shared
+   * function instead of a closure per reader. False when the queue already
+   * has a listener or a pending `next()`: keep reading with `next()` then.
+   */
+  listen<T>(deliver: EventDelivery<E, T>, target: T): boolean {
+    if (this.#deliver !== null || this.#waiter !== null) return false;
+    if (this.size === 0 && this.#final !== undefined) deliver(target, this.#final);
+    // A delivery may push more events: they queue until the backlog is out, so order holds.
+    for (let items = this.#items; items !== null; items = this.#items) {
+      const head = this.#head;
+      this.#items = null;
+      this.#head = 0;
+      for (let i = head; i < items.length; i++) deliver(target, items[i] as E);
+    }
+    this.#deliver = deliver;
+    this.#target = target;
+    return true;
+  }
+}
+
+/** Marks `receive` as the reader of `queue`, so that `listenToReader(receive, ...)` can take its events by push. */
+export function markReader<F extends Function>(receive: F, queue: EventQueue<any>): F {
+  (receive as unknown as Record<symbol, EventQueue<any>>)[READS] = queue;
+  return receive;
+}
+
+/**
+ * Start push delivery (`EventQueue.listen`) from the queue behind `receive`.
+ * False when `receive` is not a marked reader (a test communicator, a
+ * middleware that wraps it, ...) or the queue cannot push to this reader:
+ * keep calling `receive()` then.
+ */
+export function listenToReader<E, T>(receive: unknown, deliver: EventDelivery<E, T>, target: T): boolean {
+  const queue = typeof receive === 'function' ? (receive as unknown as Record<symbol, unknown>)[READS] : undefined;
+  return queue instanceof EventQueue && queue.listen(deliver as EventDelivery<unknown, T>, target);
 }

@@ -39,7 +39,8 @@ function splitTarget(url: string): Target | null {
   const queryString = question === -1 ? '' : target.slice(question + 1);
   let path: string;
   try {
-    path = decodeURIComponent(rawPath);
+    // The same string when nothing is encoded: a scope keeps it for the connection's life.
+    path = rawPath.includes('%') ? decodeURIComponent(rawPath) : rawPath;
   } catch {
     return null;
   }

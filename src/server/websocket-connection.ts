@@ -16,7 +16,7 @@ import type {
 } from '../application';
 import { CloseCode } from '../close-codes';
 import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '../errors';
-import { EventQueue } from './event-queue';
+import { EventQueue, markReader } from './event-queue';
 import type { ResolvedServerOptions } from './options';
 import { checkHeaders, writeRawResponse } from './raw-response';
 import { coalesceWrite } from './tick-cork';
@@ -46,6 +46,10 @@ export const ACCEPT_REQUEST = Symbol('switchyard.acceptRequest');
 const HANDSHAKE = 0;
 const OPEN = 1;
 const CLOSED = 2;
+// Bits of WebsocketConnection.#flags.
+const PAUSED = 1;
+const RELEASED = 2;
+const PONG_LISTENING = 4;
 
 /** Where a ws socket keeps its connection, so the frame listeners can be shared functions. */
 const CONNECTION = Symbol('switchyard.connection');
@@ -75,35 +79,62 @@ function closeCodeOfWsError(error: Error): number {
   return CloseCode.PROTOCOL_ERROR;
 }
 
+/** What only the handshake needs; dropped at the upgrade or the refusal (idle memory per connection). */
+interface Handshake {
+  req: IncomingMessage;
+  head: Buffer;
+  onSocketClose: (() => void) | null;
+  timer: NodeJS.Timeout | null;
+  denial: { status: number; headers: Array<[string, string]>; chunks: Uint8Array[] } | null;
+}
+
 /** A WebSocket connection under the server's care. */
 export class WebsocketConnection {
   readonly scope: WebsocketScope;
   /** Ping round this connection last answered for (0: not waiting for a pong). */
   pingRound = 0;
   #host: ConnectionHost;
-  // Both are only needed for the upgrade; dropped after it (idle memory per connection).
-  #req: IncomingMessage | null;
+  /** Non-null until the handshake is answered (upgrade or refusal). */
+  #handshake: Handshake | null;
   #socket: Duplex;
-  #head: Buffer;
-  #handshakeSocketClose: (() => void) | null = null;
   #state = HANDSHAKE;
   #ws: WebSocket | null = null;
   #queue = new EventQueue<WebsocketInputEvent>();
-  #paused = false;
-  #denial: { status: number; headers: Array<[string, string]>; chunks: Uint8Array[] } | null = null;
-  #handshakeTimer: NodeJS.Timeout | null = null;
+  // Three booleans in one field: a slot each would cost 16 bytes more per connection.
+  #flags = 0;
   #closeTimer: NodeJS.Timeout | null = null;
-  #released = false;
-  #pongListening = false;
   /** The write turn of the last frame (see tick-cork.ts). */
   #writeTurn = 0;
 
   constructor(host: ConnectionHost, req: IncomingMessage, socket: Duplex, head: Buffer, scope: WebsocketScope) {
     this.#host = host;
-    this.#req = req;
+    this.#handshake = { req, head, onSocketClose: null, timer: null, denial: null };
     this.#socket = socket;
-    this.#head = head;
     this.scope = scope;
+    // A consumer given this `receive` takes the events by push instead of a read loop (idle memory).
+    markReader(this.receive, this.#queue);
+  }
+
+  /** Reading from the client is paused until the application catches up. */
+  get #paused(): boolean {
+    return (this.#flags & PAUSED) !== 0;
+  }
+  set #paused(on: boolean) {
+    this.#flags = on ? this.#flags | PAUSED : this.#flags & ~PAUSED;
+  }
+  /** The host has heard that the socket is gone. */
+  get #released(): boolean {
+    return (this.#flags & RELEASED) !== 0;
+  }
+  set #released(on: boolean) {
+    this.#flags = on ? this.#flags | RELEASED : this.#flags & ~RELEASED;
+  }
+  /** A `pong` listener is attached (only while a ping is out). */
+  get #pongListening(): boolean {
+    return (this.#flags & PONG_LISTENING) !== 0;
+  }
+  set #pongListening(on: boolean) {
+    this.#flags = on ? this.#flags | PONG_LISTENING : this.#flags & ~PONG_LISTENING;
   }
 
   /** True once the connection is upgraded and not yet closed. */
@@ -118,9 +149,10 @@ export class WebsocketConnection {
   start(): Promise<void> {
     // A reset during the handshake must not crash the process; 'close' reports it.
     this.#socket.on('error', noop);
-    this.#handshakeSocketClose = () => this.#onHandshakeSocketClose();
-    this.#socket.on('close', this.#handshakeSocketClose);
-    this.#handshakeTimer = setTimeout(WebsocketConnection.#handshakeTimedOut, this.#host.options.handshakeTimeout, this);
+    const handshake = this.#handshake as Handshake;
+    handshake.onSocketClose = () => this.#onHandshakeSocketClose();
+    this.#socket.on('close', handshake.onSocketClose);
+    handshake.timer = setTimeout(WebsocketConnection.#handshakeTimedOut, this.#host.options.handshakeTimeout, this);
     this.#queue.push(CONNECT_EVENT);
     let running: Promise<void>;
     try {
@@ -225,8 +257,9 @@ export class WebsocketConnection {
   // ---------------------------------------------------------------- handshake
 
   #accept(event: Event): void {
-    if (this.#state !== HANDSHAKE) throw new InvalidEvent('websocket.accept sent twice');
-    if (this.#denial !== null) throw new InvalidEvent('websocket.accept after websocket.http.response.start');
+    const handshake = this.#handshake;
+    if (this.#state !== HANDSHAKE || handshake === null) throw new InvalidEvent('websocket.accept sent twice');
+    if (handshake.denial !== null) throw new InvalidEvent('websocket.accept after websocket.http.response.start');
     const subprotocol = (event as { subprotocol?: unknown }).subprotocol ?? null;
     if (subprotocol !== null && (typeof subprotocol !== 'string' || !this.scope.subprotocols.includes(subprotocol))) {
       throw new InvalidEvent(
@@ -238,15 +271,13 @@ export class WebsocketConnection {
     this.#leaveHandshake();
     const socket = this.#socket;
     const request: AcceptRequest = { subprotocol, headers };
-    const req = this.#req as IncomingMessage;
+    const req = handshake.req;
     (req as unknown as Record<symbol, AcceptRequest>)[ACCEPT_REQUEST] = request;
     let upgraded = false;
-    this.#host.wss.handleUpgrade(req, socket, this.#head, (ws) => {
+    this.#host.wss.handleUpgrade(req, socket, handshake.head, (ws) => {
       upgraded = true;
       this.#open(ws);
     });
-    this.#head = EMPTY_HEAD;
-    this.#req = null;
     if (!upgraded) {
       // ws drops sockets the client already half-closed without calling back.
       socket.destroy();
@@ -267,17 +298,18 @@ export class WebsocketConnection {
   }
 
   #denialStart(event: Event): void {
-    if (this.#state !== HANDSHAKE) throw new InvalidEvent('websocket.http.response.start is only valid before websocket.accept');
-    if (this.#denial !== null) throw new InvalidEvent('websocket.http.response.start sent twice');
+    const handshake = this.#handshake;
+    if (this.#state !== HANDSHAKE || handshake === null) throw new InvalidEvent('websocket.http.response.start is only valid before websocket.accept');
+    if (handshake.denial !== null) throw new InvalidEvent('websocket.http.response.start sent twice');
     const status = (event as { status?: unknown }).status;
     if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
       throw new InvalidEvent(`websocket.http.response.start: status must be an integer from 200 to 599, got ${String(status)}`);
     }
-    this.#denial = { status, headers: checkHeaders((event as { headers?: unknown }).headers, 'websocket.http.response.start'), chunks: [] };
+    handshake.denial = { status, headers: checkHeaders((event as { headers?: unknown }).headers, 'websocket.http.response.start'), chunks: [] };
   }
 
   #denialBody(event: Event): void {
-    const denial = this.#denial;
+    const denial = this.#handshake?.denial ?? null;
     if (denial === null) throw new InvalidEvent('websocket.http.response.body before websocket.http.response.start');
     const body = (event as { body?: unknown }).body;
     if (body !== undefined && !(body instanceof Uint8Array)) throw new InvalidEvent('websocket.http.response.body: body must be a Uint8Array');
@@ -306,21 +338,20 @@ export class WebsocketConnection {
   #refuse(status: number, body: string | Uint8Array, headers: ReadonlyArray<readonly [string, string]> = []): void {
     if (this.#state !== HANDSHAKE) return;
     this.#leaveHandshake();
-    this.#req = null;
-    this.#head = EMPTY_HEAD;
     writeRawResponse(this.#socket, status, body, headers);
     this.#end(CloseCode.ABNORMAL, `handshake refused with HTTP ${status}`);
   }
 
   #leaveHandshake(): void {
-    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
-    this.#handshakeTimer = null;
-    if (this.#handshakeSocketClose !== null) this.#socket.removeListener('close', this.#handshakeSocketClose);
-    this.#handshakeSocketClose = null;
+    const handshake = this.#handshake;
+    if (handshake === null) return;
+    this.#handshake = null;
+    if (handshake.timer !== null) clearTimeout(handshake.timer);
+    if (handshake.onSocketClose !== null) this.#socket.removeListener('close', handshake.onSocketClose);
   }
 
   static #handshakeTimedOut(connection: WebsocketConnection): void {
-    connection.#handshakeTimer = null;
+    if (connection.#handshake !== null) connection.#handshake.timer = null;
     connection.#refuse(504, `the application did not accept or deny the connection within ${connection.#host.options.handshakeTimeout} ms`);
   }
 
@@ -418,7 +449,7 @@ export class WebsocketConnection {
   #onAppReturn = (): void => {
     this.#host.finished(this);
     if (this.#state === HANDSHAKE) {
-      const denial = this.#denial;
+      const denial = this.#handshake?.denial ?? null;
       if (denial !== null) this.#refuse(denial.status, Buffer.concat(denial.chunks), denial.headers);
       else this.#refuse(403, 'Forbidden');
     } else if (this.#state === OPEN) {
@@ -455,8 +486,6 @@ export class WebsocketConnection {
   }
 
 }
-
-const EMPTY_HEAD = Buffer.alloc(0);
 
 function checkHeadersSafely(headers: unknown): Array<[string, string]> {
   try {

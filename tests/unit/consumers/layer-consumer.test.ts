@@ -6,6 +6,8 @@ import { NoChannelLayer } from '../../../src/errors';
 import { InMemoryChannelLayer } from '../../../src/layers/memory-layer';
 import { closeChannelLayers, configureChannelLayers } from '../../../src/layers/registry';
 import { WebsocketCommunicator } from '../../../src/testing/websocket-communicator';
+import { EventQueue, markReader } from '../../../src/server/event-queue';
+import type { Event } from '../../../src/application';
 
 type ChatEvents = { 'chat.message': { message: string; user: string } };
 
@@ -215,5 +217,63 @@ describe('consumers on the channel layer', () => {
     await layer.send(channel, { type: 'job.run', id: 'b' });
     expect(await comm.receiveFrom()).toBe('a,b');
     await comm.disconnect();
+  });
+});
+
+describe('consumers reading a server-style receive (push delivery)', () => {
+  it('take connect, frames and disconnect by push, in order, and leave their groups', async () => {
+    const queue = new EventQueue<Event>();
+    const receive = markReader(() => queue.next(), queue);
+    const sent: Event[] = [];
+    const frameSent = new Map<number, () => void>();
+    const send = async (event: Event): Promise<void> => {
+      sent.push(event);
+      frameSent.get(sent.length)?.();
+    };
+    const nth = (n: number) => new Promise<void>((resolve) => frameSent.set(n, resolve));
+    queue.push({ type: 'websocket.connect' });
+    const acceptedAndHello = nth(2);
+    const run = Room.asApp()({ type: 'websocket', path: '/ws/room/', headers: {} } as never, receive, send);
+    await acceptedAndHello;
+    expect(sent[0]).toMatchObject({ type: 'websocket.accept' });
+    const { channel } = JSON.parse(String((sent[1] as unknown as { text: string }).text)) as { channel: string };
+    expect(await layer.groupMembers('room.lobby')).toEqual([channel]);
+    const echoed = nth(4);
+    queue.push({ type: 'websocket.receive', text: JSON.stringify({ message: 'one' }) });
+    queue.push({ type: 'websocket.receive', text: JSON.stringify({ message: 'two' }) });
+    expect(queue.size).toBe(0); // pushed to the consumer, not left for a read loop
+    await echoed;
+    expect(sent.slice(2).map((e) => JSON.parse(String((e as unknown as { text: string }).text)))).toEqual([
+      { from: 'u', message: 'one' },
+      { from: 'u', message: 'two' },
+    ]);
+    queue.finish({ type: 'websocket.disconnect', code: 1000 });
+    await run;
+    expect(await layer.groupMembers('room.lobby')).toEqual([]);
+    expect(layer.stats().waiters).toBe(0);
+  });
+
+  it('joinedGroups lists one or several groups and every one is left at the end', async () => {
+    let consumer!: Multi;
+    class Multi extends WebsocketConsumer {
+      override async connect() {
+        consumer = this;
+        await this.groupAdd('g.one');
+        expect([...this.joinedGroups]).toEqual(['g.one']);
+        await this.groupAdd('g.one');
+        await this.groupAdd('g.two');
+        await this.groupAdd('g.three');
+        await this.groupDiscard('g.two');
+        await this.accept();
+      }
+    }
+    const comm = new WebsocketCommunicator(Multi.asApp(), '/ws/multi/');
+    expect((await comm.connect()).connected).toBe(true);
+    expect([...consumer.joinedGroups]).toEqual(['g.one', 'g.three']);
+    expect(await layer.groupMembers('g.one')).toEqual([consumer.channelName]);
+    await comm.disconnect();
+    expect(await layer.groupMembers('g.one')).toEqual([]);
+    expect(await layer.groupMembers('g.three')).toEqual([]);
+    expect(consumer.joinedGroups.size).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { EventQueue } from '../../../src/server/event-queue';
+import { EventQueue, listenToReader, markReader } from '../../../src/server/event-queue';
 
 describe('EventQueue', () => {
   it('hands out queued events in order, then waits for the next push', async () => {
@@ -49,5 +49,71 @@ describe('EventQueue', () => {
     for (let i = 5000; i < 6000; i++) queue.push(i);
     while (queue.size > 0) out.push(await queue.next());
     expect(out).toEqual(Array.from({ length: 6000 }, (_, i) => i));
+  });
+});
+
+describe('EventQueue push delivery', () => {
+  const collect = (out: string[], event: string): void => {
+    out.push(event);
+  };
+
+  it('listen delivers the backlog at once, then every push, then the final event', () => {
+    const queue = new EventQueue<string>();
+    queue.push('a');
+    queue.push('b');
+    const out: string[] = [];
+    expect(queue.listen(collect, out)).toBe(true);
+    expect(out).toEqual(['a', 'b']);
+    expect(queue.size).toBe(0);
+    queue.push('c');
+    queue.finish('bye');
+    queue.push('ignored');
+    expect(out).toEqual(['a', 'b', 'c', 'bye']);
+  });
+
+  it('a listener after finish on an empty queue gets the final event again', async () => {
+    const queue = new EventQueue<string>();
+    queue.finish('bye');
+    expect(await queue.next()).toBe('bye');
+    const out: string[] = [];
+    expect(queue.listen(collect, out)).toBe(true);
+    expect(out).toEqual(['bye']);
+  });
+
+  it('keeps order when a delivery pushes more events', () => {
+    const queue = new EventQueue<string>();
+    queue.push('a');
+    queue.push('b');
+    const out: string[] = [];
+    queue.listen((target: string[], event: string) => {
+      target.push(event);
+      if (event === 'a') queue.push('c');
+    }, out);
+    expect(out).toEqual(['a', 'b', 'c']);
+  });
+
+  it('refuses a second listener and a listener while a reader waits', async () => {
+    const waited = new EventQueue<string>();
+    const pending = waited.next();
+    expect(waited.listen(collect, [])).toBe(false);
+    waited.push('x');
+    expect(await pending).toBe('x');
+
+    const queue = new EventQueue<string>();
+    expect(queue.listen(collect, [])).toBe(true);
+    expect(queue.listen(collect, [])).toBe(false);
+  });
+
+  it('listenToReader only takes over a receive function marked as the queue reader', async () => {
+    const queue = new EventQueue<string>();
+    queue.push('a');
+    const receive = markReader(() => queue.next(), queue);
+    const wrapped = () => receive();
+    const out: string[] = [];
+    expect(listenToReader(wrapped, collect, out)).toBe(false);
+    expect(listenToReader(undefined, collect, out)).toBe(false);
+    expect(out).toEqual([]);
+    expect(listenToReader(receive, collect, out)).toBe(true);
+    expect(out).toEqual(['a']);
   });
 });
