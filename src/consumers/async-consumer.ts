@@ -8,7 +8,7 @@ import { LayerClosed, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted,
 import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
 import { DELIVER, listenToChannel, listenWithReader, stopListening, type ChannelListener, type ChannelReader } from '../layers/channel-listener';
 import { getChannelLayer } from '../layers/registry';
-import { listenToReader } from '../server/event-queue';
+import { listenToReader, type EventQueue } from '../server/event-queue';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
 
 /** Where consumers report dropped events and errors that cannot reach the application's caller. */
@@ -22,6 +22,10 @@ const DISCONNECT_TYPES: ReadonlySet<string> = new Set(['websocket.disconnect', '
 // Layer messages may not impersonate the protocol (a groupSend of
 // `websocket.disconnect` must not run disconnect handlers).
 const PROTOCOL_PREFIXES = ['websocket.', 'http.'];
+
+function isProtocolType(type: string): boolean {
+  return type.startsWith(PROTOCOL_PREFIXES[0]!) || type.startsWith(PROTOCOL_PREFIXES[1]!);
+}
 const LAYER_RETRY_MS = 100;
 const RESOLVED: Promise<void> = Promise.resolve();
 // Bits of AsyncConsumer.#flags.
@@ -88,6 +92,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   #head = 0;
   // Four booleans in one field: a slot each would cost 24 bytes more per connection.
   #flags = 0;
+  // The server's inbox when it pushes client events to this consumer: told as each one is
+  // handled, so a client sending faster than the handlers is paused (maxQueuedMessages).
+  #clientInbox: EventQueue<Event> | null = null;
   // How the layer channel is read: pushed to this consumer itself (a ChannelReader) or to a
   // listener function, or the AbortController of a `receive()` loop.
   #layerReader: ChannelReader | ChannelListener | AbortController | null = null;
@@ -262,7 +269,8 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     }
     // The server's `receive` pushes its events (the connect event, already
     // there, at once); any other is read in a loop.
-    if (!listenToReader(receive, AsyncConsumer.#clientEvent, this)) void this.#pumpClient(receive);
+    this.#clientInbox = listenToReader(receive, AsyncConsumer.#clientEvent, this);
+    if (this.#clientInbox === null) void this.#pumpClient(receive);
     // After the client pump's first step, so a connect event that is already
     // there is queued before messages that reached the channel early.
     if (layer) queueMicrotask(() => this.#readLayer(layer, this.channelName as string));
@@ -333,7 +341,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   #fromLayer(message: LayerMessage): void {
     if (this.#ending) return;
     const type = message.type;
-    if (typeof type === 'string' && (type.startsWith(PROTOCOL_PREFIXES[0]) || type.startsWith(PROTOCOL_PREFIXES[1]))) {
+    if (typeof type === 'string' && isProtocolType(type)) {
       const ctor = this.constructor as typeof AsyncConsumer;
       ctor.logger.warn(`${ctor.name}: dropped a channel layer message of protocol type ${JSON.stringify(type)}`);
       return;
@@ -373,6 +381,8 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
         this.#draining = false;
         return this.#finish(error);
       }
+      // Layer messages never carry a protocol type (#fromLayer drops them), so this is a client event.
+      if (this.#clientInbox !== null && isProtocolType(event.type)) this.#clientInbox.consumed();
       if (this.#stopRequested) {
         this.#draining = false;
         return this.#finish(null);

@@ -12,6 +12,9 @@
 /** Called with each event pushed to a listening queue, and the object it was registered for. Must not throw. */
 export type EventDelivery<E, T> = (target: T, event: E) => void;
 
+/** Told, with the queue's owner, each time a listener reports an event handled (see `consumed`). */
+export type ConsumedHook = (owner: any, backlog: number) => void;
+
 /** Where a `receive` function marked by `markReader` keeps the queue it reads. */
 const READS = Symbol('switchyard.readsQueue');
 
@@ -25,10 +28,35 @@ export class EventQueue<E> {
   #final: E | undefined;
   #deliver: EventDelivery<E, any> | null = null;
   #target: unknown = null;
+  // Pushed to the listener and not yet reported handled: what `size` means while listening,
+  // so the owner's backpressure (pause reading past a bound) holds for push delivery too.
+  #unhandled = 0;
+  #onConsumed: ConsumedHook | null = null;
+  #owner: unknown = null;
+
+  /**
+   * @param onConsumed called (with `owner`) whenever a listener reports an event
+   *   handled, so the owner can resume reading once the backlog is small again
+   */
+  constructor(onConsumed: ConsumedHook | null = null, owner: unknown = null) {
+    this.#onConsumed = onConsumed;
+    this.#owner = owner;
+  }
 
   /** Events queued and not yet read. */
   get size(): number {
+    if (this.#deliver !== null) return this.#unhandled;
     return this.#items === null ? 0 : this.#items.length - this.#head;
+  }
+
+  /**
+   * A listener reports one pushed event handled (call it once per event it
+   * took off its own backlog; events dropped at the end need no report).
+   */
+  consumed(): void {
+    if (this.#unhandled === 0) return;
+    this.#unhandled--;
+    this.#onConsumed?.(this.#owner, this.#unhandled);
   }
 
   /** True once `finish()` was called. */
@@ -40,6 +68,7 @@ export class EventQueue<E> {
   push(event: E): void {
     if (this.#final !== undefined) return;
     if (this.#deliver !== null) {
+      this.#unhandled++;
       this.#deliver(this.#target, event);
       return;
     }
@@ -102,6 +131,7 @@ export class EventQueue<E> {
       const head = this.#head;
       this.#items = null;
       this.#head = 0;
+      this.#unhandled += items.length - head;
       for (let i = head; i < items.length; i++) deliver(target, items[i] as E);
     }
     this.#deliver = deliver;
@@ -117,12 +147,14 @@ export function markReader<F extends Function>(receive: F, queue: EventQueue<any
 }
 
 /**
- * Start push delivery (`EventQueue.listen`) from the queue behind `receive`.
- * False when `receive` is not a marked reader (a test communicator, a
- * middleware that wraps it, ...) or the queue cannot push to this reader:
- * keep calling `receive()` then.
+ * Start push delivery (`EventQueue.listen`) from the queue behind `receive`,
+ * and return that queue: the reader reports each event it has handled with
+ * `consumed()`, which is what lets the owner stop reading a client that
+ * sends faster than the reader handles. Null when `receive` is not a marked
+ * reader (a test communicator, a middleware that wraps it, ...) or the queue
+ * cannot push to this reader: keep calling `receive()` then.
  */
-export function listenToReader<E, T>(receive: unknown, deliver: EventDelivery<E, T>, target: T): boolean {
+export function listenToReader<E, T>(receive: unknown, deliver: EventDelivery<E, T>, target: T): EventQueue<E> | null {
   const queue = typeof receive === 'function' ? (receive as unknown as Record<symbol, unknown>)[READS] : undefined;
-  return queue instanceof EventQueue && queue.listen(deliver as EventDelivery<unknown, T>, target);
+  return queue instanceof EventQueue && queue.listen(deliver as EventDelivery<unknown, T>, target) ? (queue as EventQueue<E>) : null;
 }

@@ -99,7 +99,7 @@ export class WebsocketConnection {
   #socket: Duplex;
   #state = HANDSHAKE;
   #ws: WebSocket | null = null;
-  #queue = new EventQueue<WebsocketInputEvent>();
+  #queue: EventQueue<WebsocketInputEvent> = new EventQueue<WebsocketInputEvent>(WebsocketConnection.#onConsumed, this);
   // Three booleans in one field: a slot each would cost 16 bytes more per connection.
   #flags = 0;
   #closeTimer: NodeJS.Timeout | null = null;
@@ -167,12 +167,21 @@ export class WebsocketConnection {
   /** The application's `receive`. After the disconnect, it returns that disconnect again. */
   readonly receive = (): Promise<WebsocketInputEvent> => {
     const next = this.#queue.next();
+    this.#resumeIfCaughtUp();
+    return next;
+  };
+
+  /** A consumer taking events by push has handled one (see EventQueue.consumed). */
+  static #onConsumed(connection: WebsocketConnection): void {
+    connection.#resumeIfCaughtUp();
+  }
+
+  #resumeIfCaughtUp(): void {
     if (this.#paused && this.#queue.size <= this.#host.options.maxQueuedMessages >> 1) {
       this.#paused = false;
       this.#ws?.resume();
     }
-    return next;
-  };
+  }
 
   /**
    * The application's `send`. Sends after the connection closed are ignored.

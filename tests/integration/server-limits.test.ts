@@ -5,7 +5,9 @@
  * documented code (or refused with the documented status) and the others
  * keep being served.
  */
+import { WebSocket } from 'ws';
 import type { Application } from '../../src/application';
+import { WebsocketConsumer } from '../../src/consumers';
 import { CloseCode } from '../../src/close-codes';
 import {
   closeAll,
@@ -167,6 +169,45 @@ describe('incoming backpressure', () => {
     expect(await client.nextText()).toBe('got all');
     await done.promise;
     expect(received).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+  });
+});
+
+describe('incoming backpressure into a consumer (events pushed, not read)', () => {
+  it('pauses a client that floods a busy consumer, resumes it once handled, loses nothing', async () => {
+    const pauses = deferred();
+    const resumes = deferred();
+    const { pause: realPause, resume: realResume } = WebSocket.prototype;
+    const pause = jest.spyOn(WebSocket.prototype, 'pause').mockImplementation(function (this: WebSocket) {
+      pauses.resolve();
+      realPause.call(this);
+    });
+    const resume = jest.spyOn(WebSocket.prototype, 'resume').mockImplementation(function (this: WebSocket) {
+      resumes.resolve();
+      realResume.call(this);
+    });
+    const gate = deferred();
+    const received: string[] = [];
+    class Slow extends WebsocketConsumer {
+      override async receive(text?: string): Promise<void> {
+        await gate.promise;
+        received.push(String(text));
+        if (received.length === 200) await this.send('got all');
+      }
+    }
+    try {
+      const server = await startServer(Slow.asApp(), { maxQueuedMessages: 8 });
+      const client = await connectClient(`${server.url}/ws/`);
+      for (let i = 0; i < 200; i++) client.send(String(i));
+      // The consumer is stuck on the first frame: past 8 unhandled events the server stops reading.
+      await pauses.promise;
+      gate.resolve();
+      await resumes.promise;
+      expect(await client.nextText()).toBe('got all');
+      expect(received).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
+    } finally {
+      pause.mockRestore();
+      resume.mockRestore();
+    }
   });
 });
 

@@ -241,8 +241,10 @@ describe('consumers reading a server-style receive (push delivery)', () => {
     const echoed = nth(4);
     queue.push({ type: 'websocket.receive', text: JSON.stringify({ message: 'one' }) });
     queue.push({ type: 'websocket.receive', text: JSON.stringify({ message: 'two' }) });
-    expect(queue.size).toBe(0); // pushed to the consumer, not left for a read loop
+    expect(queue.size).toBe(2); // handed to the consumer, reported as handled only once dispatched
     await echoed;
+    await new Promise(setImmediate); // the rest of this turn's microtasks: dispatch returns
+    expect(queue.size).toBe(0);
     expect(sent.slice(2).map((e) => JSON.parse(String((e as unknown as { text: string }).text)))).toEqual([
       { from: 'u', message: 'one' },
       { from: 'u', message: 'two' },

@@ -64,7 +64,7 @@ describe('EventQueue push delivery', () => {
     const out: string[] = [];
     expect(queue.listen(collect, out)).toBe(true);
     expect(out).toEqual(['a', 'b']);
-    expect(queue.size).toBe(0);
+    expect(queue.size).toBe(2); // delivered, not yet reported consumed
     queue.push('c');
     queue.finish('bye');
     queue.push('ignored');
@@ -110,10 +110,30 @@ describe('EventQueue push delivery', () => {
     const receive = markReader(() => queue.next(), queue);
     const wrapped = () => receive();
     const out: string[] = [];
-    expect(listenToReader(wrapped, collect, out)).toBe(false);
-    expect(listenToReader(undefined, collect, out)).toBe(false);
+    expect(listenToReader(wrapped, collect, out)).toBeNull();
+    expect(listenToReader(undefined, collect, out)).toBeNull();
     expect(out).toEqual([]);
-    expect(listenToReader(receive, collect, out)).toBe(true);
+    expect(listenToReader(receive, collect, out)).toBe(queue);
     expect(out).toEqual(['a']);
+  });
+
+  it('while listening, size counts events pushed and not yet reported consumed, and tells the owner', () => {
+    const owner = { reports: [] as number[] };
+    const queue = new EventQueue<string>((o: typeof owner, backlog) => o.reports.push(backlog), owner);
+    queue.push('a');
+    const out: string[] = [];
+    queue.listen(collect, out);
+    queue.push('b');
+    queue.push('c');
+    expect(out).toEqual(['a', 'b', 'c']);
+    expect(queue.size).toBe(3);
+    queue.consumed();
+    queue.consumed();
+    expect(queue.size).toBe(1);
+    expect(owner.reports).toEqual([2, 1]);
+    queue.consumed();
+    queue.consumed(); // more reports than events: ignored
+    expect(queue.size).toBe(0);
+    expect(owner.reports).toEqual([2, 1, 0]);
   });
 });
