@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
+import { waitForOutput } from '../helpers/child-output';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
@@ -48,30 +49,7 @@ export function spawnNode(args: string[], env: NodeJS.ProcessEnv): Child {
     output: () => text,
     exited,
     waitFor(re, ms = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const match = re.exec(text);
-          if (match === null) return;
-          finish();
-          resolve(match[1] ?? match[0]);
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(new Error(`no output matching ${re} within ${ms} ms; output so far:\n${text}`));
-        }, ms);
-        const onExit = (): void => {
-          finish();
-          reject(new Error(`exited before printing ${re}; output:\n${text}`));
-        };
-        const finish = (): void => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          child.off('exit', onExit);
-        };
-        listeners.add(check);
-        child.once('exit', onExit);
-        check();
-      });
+      return waitForOutput(child, listeners, () => re.exec(text), `output matching ${re}`, ms, () => text);
     },
     writeLine(line) {
       child.stdin.write(`${line}\n`);

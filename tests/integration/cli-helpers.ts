@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
+import { waitForOutput } from '../helpers/child-output';
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'switchyard.js');
@@ -40,30 +41,8 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
     stderr: () => err,
     exited,
     waitFor(re, ms = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const match = re.exec(err) ?? re.exec(out);
-          if (!match) return;
-          done();
-          resolve(match[1] ?? match[0]);
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(new Error(`no output matching ${re} within ${ms} ms\nstdout: ${out}\nstderr: ${err}`));
-        }, ms);
-        const onExit = (): void => {
-          done();
-          reject(new Error(`exited before output matching ${re}\nstdout: ${out}\nstderr: ${err}`));
-        };
-        const done = (): void => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          child.off('exit', onExit);
-        };
-        listeners.add(check);
-        child.once('exit', onExit);
-        check();
-      });
+      const both = (): string => `stdout: ${out}\nstderr: ${err}`;
+      return waitForOutput(child, listeners, () => re.exec(err) ?? re.exec(out), `output matching ${re}`, ms, both);
     },
     kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -2,19 +2,11 @@ import { LayerClosed, InvalidChannelName } from '../../../src/errors';
 import { BaseChannelLayer } from '../../../src/layers/base-channel-layer';
 import type { GroupSendResult, LayerMessage } from '../../../src/layers/channel-layer';
 import { DELIVER, LISTEN, UNLISTEN, listenToChannel, listenWithReader, stopListening, type ChannelReader } from '../../../src/layers/channel-listener';
-import { InMemoryChannelLayer } from '../../../src/layers/memory-layer';
 import type { SealedMessage } from '../../../src/layers/message';
+import { memoryLayers } from '../../helpers/memory-layers';
 
 describe('push delivery (LISTEN) on the memory layer', () => {
-  const layers: InMemoryChannelLayer[] = [];
-  const make = (options: ConstructorParameters<typeof InMemoryChannelLayer>[0] = {}): InMemoryChannelLayer => {
-    const layer = new InMemoryChannelLayer(options);
-    layers.push(layer);
-    return layer;
-  };
-  afterEach(async () => {
-    await Promise.all(layers.splice(0).map((l) => l.close()));
-  });
+  const make = memoryLayers();
 
   it('hands over queued messages first, then each new one synchronously, in order', async () => {
     const layer = make();

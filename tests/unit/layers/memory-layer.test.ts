@@ -1,4 +1,5 @@
 import { InMemoryChannelLayer } from '../../../src/layers/memory-layer';
+import { memoryLayers } from '../../helpers/memory-layers';
 
 const EMPTY = { channels: 0, groups: 0, memberships: 0, waiters: 0, messages: 0 };
 
@@ -8,15 +9,7 @@ function fakeClock(): { now: () => number; advance: (seconds: number) => void } 
 }
 
 describe('InMemoryChannelLayer', () => {
-  const layers: InMemoryChannelLayer[] = [];
-  const make = (options: ConstructorParameters<typeof InMemoryChannelLayer>[0] = {}): InMemoryChannelLayer => {
-    const layer = new InMemoryChannelLayer(options);
-    layers.push(layer);
-    return layer;
-  };
-  afterEach(async () => {
-    await Promise.all(layers.splice(0).map((l) => l.close()));
-  });
+  const make = memoryLayers();
 
   it('returns to baseline after traffic through channels, groups and receivers', async () => {
     const layer = make();
