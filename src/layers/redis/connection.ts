@@ -9,6 +9,12 @@
  * capped, jittered exponential backoff and builds fresh clients; the layer's
  * `up` handler re-subscribes and restarts loops explicitly, because a fresh
  * client starts with no subscriptions at all.
+ *
+ * Every connection attempt (TCP connect, node-redis's handshake, our INFO
+ * check) has one deadline, connectTimeout: node-redis's own `connectTimeout`
+ * only bounds the TCP connect, so a server that accepts connections but never
+ * answers (paused, wedged) would otherwise hold an attempt, and every retry
+ * after it, forever.
  */
 import { EventEmitter } from 'node:events';
 import { createClient, DisconnectsClientError, ErrorReply, RESP_TYPES, type RedisClientOptions } from 'redis';
@@ -24,7 +30,7 @@ export type Arg = string | Buffer;
 
 /** Timing of connections and retries (milliseconds). */
 export interface ConnectionTiming {
-  /** Give up one connection attempt after this long. Default 2000. */
+  /** Give up one connection attempt (TCP connect, handshake and first command) after this long. Default 2000. */
   connectTimeout: number;
   /**
    * A command connection that answers nothing for this long while commands
@@ -97,6 +103,8 @@ export class RedisNode extends EventEmitter<NodeEvents> {
   #retryTimer: NodeJS.Timeout | undefined;
   #retries = 0;
   #lastError: Error | undefined;
+  /** Cancels the connection attempts in flight (close() must not wait for their deadlines). */
+  #opening = new Set<(error: Error) => void>();
 
   constructor(url: string, timing: ConnectionTiming, clientOptions: Partial<RedisClientOptions> = {}) {
     super();
@@ -186,6 +194,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     clearTimeout(this.#retryTimer);
+    for (const cancel of [...this.#opening]) cancel(new LayerClosed('Redis connection'));
     this.#teardown();
   }
 
@@ -217,45 +226,25 @@ export class RedisNode extends EventEmitter<NodeEvents> {
   }
 
   /** The command connection of `generation` answered nothing for commandTimeout while commands waited. */
-  #stalled(generation: number, client: RawClient): void {
-    if (generation !== this.#generation) return;
-    const error = new Error(`no reply within ${this.#timing.commandTimeout} ms while commands waited; connection dropped`);
-    if (this.#state === 'ready') {
-      this.#lost(generation, error);
-    } else if (this.#state === 'connecting') {
-      this.#lastError = error;
-      destroyQuietly(client); // fails the pending INFO, whose handler takes it from there
-    }
+  #stalled(generation: number): void {
+    if (generation !== this.#generation || this.#state !== 'ready') return;
+    this.#lost(generation, new Error(`no reply within ${this.#timing.commandTimeout} ms while commands waited; connection dropped`));
   }
 
   #connect(): void {
     this.#state = 'connecting';
     const generation = ++this.#generation;
-    this.#attempt = this.#open(generation).then(
-      async (client) => {
+    let runId: string | undefined;
+    const readRunId = async (client: RawClient): Promise<void> => {
+      runId = /run_id:(\w+)/.exec(String(await client.sendCommand(['INFO', 'server'])))?.[1];
+    };
+    this.#attempt = this.#open(generation, readRunId).then(
+      (client) => {
         if (generation !== this.#generation || this.#state !== 'connecting') {
           destroyQuietly(client);
           return;
         }
-        const watchdog = new CommandWatchdog(this.#timing.commandTimeout, () => this.#stalled(generation, client));
-        let runId: string | undefined;
-        watchdog.sent();
-        try {
-          const info = String(await client.sendCommand(['INFO', 'server']));
-          runId = /run_id:(\w+)/.exec(info)?.[1];
-        } catch (error) {
-          watchdog.stop();
-          destroyQuietly(client);
-          this.#failed(generation, this.#reason(error));
-          return;
-        } finally {
-          watchdog.settled();
-        }
-        if (generation !== this.#generation || this.#state !== 'connecting') {
-          watchdog.stop();
-          destroyQuietly(client);
-          return;
-        }
+        const watchdog = new CommandWatchdog(this.#timing.commandTimeout, () => this.#stalled(generation));
         this.#command = { client, watchdog };
         this.#state = 'ready';
         this.#retries = 0;
@@ -270,28 +259,57 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     ).catch(() => undefined); // listeners are the layer's own and do not throw; never leave this chain rejected
   }
 
-  /** Create and connect one client of `generation`; its death marks the node down. */
-  async #open(generation: number): Promise<RawClient> {
+  /**
+   * Create and connect one client of `generation` and run `check` on it, all
+   * within connectTimeout; past it the client is abandoned and the node learns
+   * of it as of any lost connection. The client's death marks the node down.
+   */
+  async #open(generation: number, check?: (client: RawClient) => Promise<void>): Promise<RawClient> {
+    const { connectTimeout } = this.#timing;
     const client = createClient({
       ...this.#clientOptions,
       url: this.url,
       disableOfflineQueue: true,
       socket: {
         ...(this.#clientOptions.socket ?? {}),
-        connectTimeout: this.#timing.connectTimeout,
+        connectTimeout,
         reconnectStrategy: false,
       } as RedisClientOptions['socket'],
     }) as RawClient;
     // An 'error' event without a listener would crash the process.
-    client.on('error', (error: Error) => {
+    const onError = (error: Error): void => {
       if (!client.isReady) this.#lost(generation, error);
+    };
+    const onEnd = (): void => this.#lost(generation, new Error('connection closed'));
+    client.on('error', onError);
+    client.on('end', onEnd);
+    let tcpUp = false;
+    client.once('connect', () => {
+      tcpUp = true;
     });
-    client.on('end', () => this.#lost(generation, new Error('connection closed')));
+
+    let cancel!: (error: Error) => void;
+    const cancelled = new Promise<never>((_, reject) => {
+      cancel = reject;
+    });
+    this.#opening.add(cancel);
+    const deadline = setTimeout(() => {
+      const error = new Error(`no answer within ${connectTimeout} ms while connecting; attempt abandoned`);
+      this.#lost(generation, error);
+      cancel(error);
+    }, connectTimeout);
+    deadline.unref();
     try {
-      await client.connect();
+      // race() handles the losing connect's rejection, which comes once the client is destroyed.
+      await Promise.race([connectAndCheck(client, check), cancelled]);
     } catch (error) {
-      destroyQuietly(client);
+      client.off('error', onError);
+      client.off('end', onEnd);
+      abandon(client, tcpUp);
       throw error;
+    } finally {
+      clearTimeout(deadline);
+      this.#opening.delete(cancel);
     }
     if (generation !== this.#generation || this.#state === 'closed') {
       destroyQuietly(client);
@@ -348,6 +366,30 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     this.#dedicated.clear();
     for (const pending of dedicated) pending.then(destroyQuietly, () => undefined);
   }
+}
+
+async function connectAndCheck(client: RawClient, check: ((client: RawClient) => Promise<void>) | undefined): Promise<void> {
+  await client.connect();
+  await check?.(client);
+}
+
+/**
+ * Drop a client whose connection attempt failed or ran out of time, without
+ * leaving a socket behind or an event unheard.
+ *
+ * Destroying a client mid-handshake fails the handshake, so node-redis then
+ * emits 'error' (a SocketClosedUnexpectedlyError, or a TypeError from its own
+ * cleanup) and rejects connect(): both are consequences of our own destroy(),
+ * so a listener swallows them. Before the TCP connection is up, destroy()
+ * cannot reach the socket being connected (node-redis only holds it once
+ * connected) but would mark the client closed, after which nothing could end
+ * that socket: so wait for it to connect and destroy then, or for node-redis's
+ * own TCP timeout (the same connectTimeout) to end it.
+ */
+function abandon(client: RawClient, tcpUp: boolean): void {
+  client.on('error', () => undefined);
+  if (tcpUp) destroyQuietly(client);
+  else client.once('connect', () => destroyQuietly(client));
 }
 
 function destroyQuietly(client: RawClient): void {
