@@ -6,7 +6,7 @@
 import type { Application, Event, Receive, Scope, Send } from '../application';
 import { LayerClosed, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
 import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
-import { DELIVER, listenToChannel, listenWithReader, stopListening, type ChannelListener, type ChannelReader } from '../layers/channel-listener';
+import { DELIVER, listenToChannel, stopListening, type ChannelReader } from '../layers/channel-listener';
 import { getChannelLayer } from '../layers/registry';
 import { listenToReader, type EventQueue } from '../server/event-queue';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
@@ -95,9 +95,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   // The server's inbox when it pushes client events to this consumer: told as each one is
   // handled, so a client sending faster than the handlers is paused (maxQueuedMessages).
   #clientInbox: EventQueue<Event> | null = null;
-  // How the layer channel is read: pushed to this consumer itself (a ChannelReader) or to a
-  // listener function, or the AbortController of a `receive()` loop.
-  #layerReader: ChannelReader | ChannelListener | AbortController | null = null;
+  // How the layer channel is read: pushed to this consumer itself (a ChannelReader),
+  // or the AbortController of a `receive()` loop for layers that cannot push.
+  #layerReader: ChannelReader | AbortController | null = null;
   // The run's promise, kept as its resolve function only (resolving it with a
   // rejected promise rejects it): one closure less per connection.
   #resolveRun: ((outcome: void | PromiseLike<void>) => void) | null = null;
@@ -278,13 +278,8 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
 
   #readLayer(layer: ChannelLayer<E>, channel: string): void {
     if (this.#ending) return;
-    if (listenWithReader(layer, channel, this)) {
+    if (listenToChannel(layer, channel, this)) {
       this.#layerReader = this;
-      return;
-    }
-    const listener: ChannelListener = (message) => this.#fromLayer(message);
-    if (listenToChannel(layer, channel, listener)) {
-      this.#layerReader = listener;
       return;
     }
     const abort = new AbortController();

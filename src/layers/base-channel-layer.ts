@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { ChannelFull, InvalidChannelName, InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
 import { CapacityTable } from './capacity';
-import { LISTEN, LISTEN_READER, UNLISTEN, type ChannelListener, type ChannelReader, type ListenableLayer } from './channel-listener';
+import { LISTEN, UNLISTEN, type ChannelListener, type ListenableLayer } from './channel-listener';
 import {
   LAYER_DEFAULTS,
   type AnyEventMap,
@@ -141,15 +141,8 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     return this.doListen(channel, listener);
   }
 
-  /** Internal push delivery to a reader object (see channel-listener.ts): the validated entry to `doListenReader`. */
-  [LISTEN_READER](channel: string, reader: ChannelReader): boolean {
-    this.#assertOpen();
-    assertChannelName(channel);
-    return this.doListenReader(channel, reader);
-  }
-
-  /** Internal: stop a listener started with `[LISTEN]` or `[LISTEN_READER]` (a no-op once closed). */
-  [UNLISTEN](channel: string, listener: ChannelListener | ChannelReader): void {
+  /** Internal: stop a listener started with `[LISTEN]` (a no-op once closed). */
+  [UNLISTEN](channel: string, listener: ChannelListener): void {
     if (this.#closing === undefined) this.doUnlisten(channel, listener);
   }
 
@@ -261,13 +254,8 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     return false;
   }
 
-  /** As `doListen`, for a ChannelReader object. Default: false (the reader registers a function instead). */
-  protected doListenReader(_channel: string, _reader: ChannelReader): boolean {
-    return false;
-  }
-
   /** Remove `listener` if it is still `channel`'s. Default: nothing to remove. */
-  protected doUnlisten(_channel: string, _listener: ChannelListener | ChannelReader): void {}
+  protected doUnlisten(_channel: string, _listener: ChannelListener): void {}
 
   protected abstract doSend(channel: string, sealed: SealedMessage): Promise<void>;
   protected abstract doReceive(channel: string, signal: AbortSignal | undefined): Promise<LayerMessage>;

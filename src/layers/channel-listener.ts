@@ -13,26 +13,29 @@
  */
 import type { LayerMessage } from './channel-layer';
 
-/** Called with each message delivered to the listened channel. Must not throw. */
-export type ChannelListener = (message: LayerMessage) => void;
-
 /** The method key of a ChannelReader. */
 export const DELIVER: unique symbol = Symbol('switchyard.deliver');
 
 /**
  * A listener as an object called through its `[DELIVER]` method: a reader
  * that lives as long as its connection (a consumer) registers itself rather
- * than a closure and its context (idle memory per connection). Only layers
- * with `[LISTEN_READER]` take one. Must not throw.
+ * than a closure and its context (idle memory per connection). Must not throw.
  */
 export interface ChannelReader {
   [DELIVER](message: LayerMessage): void;
 }
 
+/** Takes each message delivered to the listened channel: a function or a ChannelReader. Must not throw. */
+export type ChannelListener = ((message: LayerMessage) => void) | ChannelReader;
+
+/** Call `listener` with `message`, whichever form it has. */
+export function deliverTo(listener: ChannelListener, message: LayerMessage): void {
+  if (typeof listener === 'function') listener(message);
+  else listener[DELIVER](message);
+}
+
 /** The method key under which a layer starts push delivery. */
 export const LISTEN: unique symbol = Symbol('switchyard.listen');
-/** The method key under which a layer starts push delivery to a ChannelReader. */
-export const LISTEN_READER: unique symbol = Symbol('switchyard.listenReader');
 /** The method key under which a layer stops it. */
 export const UNLISTEN: unique symbol = Symbol('switchyard.unlisten');
 
@@ -45,10 +48,8 @@ export interface ListenableLayer {
    * has a listener: read it with `receive()` then.
    */
   [LISTEN](channel: string, listener: ChannelListener): boolean;
-  /** As `[LISTEN]`, for a ChannelReader; false also when this backend takes only functions. */
-  [LISTEN_READER](channel: string, reader: ChannelReader): boolean;
   /** Stop `listener` (if it is still `channel`'s); later messages queue for `receive()`. */
-  [UNLISTEN](channel: string, listener: ChannelListener | ChannelReader): void;
+  [UNLISTEN](channel: string, listener: ChannelListener): void;
 }
 
 /** Start push delivery of `channel` if `layer` supports it; false means: use `receive()`. */
@@ -57,13 +58,7 @@ export function listenToChannel(layer: object, channel: string, listener: Channe
   return typeof listen === 'function' && listen.call(layer, channel, listener);
 }
 
-/** Start push delivery of `channel` to `reader` if `layer` takes reader objects; false means: use a function or `receive()`. */
-export function listenWithReader(layer: object, channel: string, reader: ChannelReader): boolean {
-  const listen = (layer as Partial<ListenableLayer>)[LISTEN_READER];
-  return typeof listen === 'function' && listen.call(layer, channel, reader);
-}
-
-/** Stop push delivery started by `listenToChannel` or `listenWithReader`. */
-export function stopListening(layer: object, channel: string, listener: ChannelListener | ChannelReader): void {
+/** Stop push delivery started by `listenToChannel`. */
+export function stopListening(layer: object, channel: string, listener: ChannelListener): void {
   (layer as Partial<ListenableLayer>)[UNLISTEN]?.(channel, listener);
 }

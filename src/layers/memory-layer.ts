@@ -3,18 +3,19 @@
  *
  * Queues are keyed by the non-local channel name (where capacity is
  * counted), so all process-local channels `p.tok!*` of this layer share one
- * queue whose entries remember their full channel. Receivers wait on a
- * per-channel resolver list; a send hands the message straight to the oldest
- * waiter, so a queue only holds messages nobody is waiting for. Expired
+ * queue whose entries remember their full channel. Readers (listeners and
+ * waiting receives) live in ChannelReaders; a send hands the message straight
+ * to a reader, so a queue only holds messages nobody is waiting for. Expired
  * messages sit at the front of a queue (expiry is the same for all), so they
  * are dropped lazily from the front, plus one unref'ed sweep timer per layer.
  * Empty queues, groups and waiter lists are deleted, so memory returns to
  * baseline when traffic stops.
  */
-import { LayerClosed, ChannelFull, InvalidOption, ReceiveAborted } from '../errors';
+import { ChannelFull, InvalidOption } from '../errors';
 import { BaseChannelLayer } from './base-channel-layer';
 import type { AnyEventMap, ChannelLayerOptions, EventMap, GroupSendResult, LayerMessage } from './channel-layer';
-import { DELIVER, type ChannelListener, type ChannelReader } from './channel-listener';
+import type { ChannelListener } from './channel-listener';
+import { ChannelReaders } from './channel-readers';
 import { cloneForDelivery, type SealedMessage } from './message';
 import { nonLocalName } from './names';
 
@@ -46,14 +47,6 @@ interface Entry {
   channel: string;
   sealed: SealedMessage;
   expiresAt: number;
-}
-
-interface Waiter {
-  channel: string;
-  resolve: (message: LayerMessage) => void;
-  reject: (error: Error) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 /** FIFO with an advancing head, so taking from the front is O(1) without `shift()`. */
@@ -116,8 +109,7 @@ class Fifo {
  */
 export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends BaseChannelLayer<M> {
   readonly #queues = new Map<string, Fifo>();
-  readonly #waiters = new Map<string, Waiter[]>();
-  readonly #listeners = new Map<string, ChannelListener | ChannelReader>();
+  readonly #readers = new ChannelReaders();
   // Membership expiry, in ms since #epoch: a small integer rather than a
   // heap-allocated number per membership (idle memory per connection).
   readonly #groups = new Map<string, Map<string, number>>();
@@ -157,9 +149,7 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
     for (const queue of this.#queues.values()) messages += queue.size;
     let memberships = 0;
     for (const members of this.#groups.values()) memberships += members.size;
-    let waiters = this.#listeners.size;
-    for (const list of this.#waiters.values()) waiters += list.length;
-    return { channels: this.#queues.size, groups: this.#groups.size, memberships, waiters, messages };
+    return { channels: this.#queues.size, groups: this.#groups.size, memberships, waiters: this.#readers.count, messages };
   }
 
   protected async doSend(channel: string, sealed: SealedMessage): Promise<void> {
@@ -167,54 +157,29 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
   }
 
   protected doReceive(channel: string, signal: AbortSignal | undefined): Promise<LayerMessage> {
-    const key = nonLocalName(channel);
-    const queue = this.#queues.get(key);
-    if (queue !== undefined) {
-      const now = this.now();
-      queue.purge(now);
-      const entry = queue.take(channel, now);
-      if (queue.size === 0) this.#queues.delete(key);
-      if (entry !== undefined) return Promise.resolve(cloneForDelivery(entry.sealed));
-    }
-    return new Promise<LayerMessage>((resolve, reject) => {
-      const waiter: Waiter = { channel, resolve, reject, signal, onAbort: undefined };
-      if (signal !== undefined) {
-        waiter.onAbort = () => this.#abandon(waiter);
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      const list = this.#waiters.get(channel);
-      if (list === undefined) this.#waiters.set(channel, [waiter]);
-      else list.push(waiter);
-    });
+    const queued = this.#takeQueued(channel);
+    return queued !== undefined ? Promise.resolve(queued) : this.#readers.wait(channel, signal);
   }
 
   protected override doListen(channel: string, listener: ChannelListener): boolean {
-    return this.#listen(channel, listener);
+    return this.#readers.listen(channel, listener, this.#takeQueued);
   }
 
-  protected override doListenReader(channel: string, reader: ChannelReader): boolean {
-    return this.#listen(channel, reader);
+  protected override doUnlisten(channel: string, listener: ChannelListener): void {
+    this.#readers.unlisten(channel, listener);
   }
 
-  #listen(channel: string, listener: ChannelListener | ChannelReader): boolean {
-    if (this.#listeners.has(channel)) return false;
+  /** The oldest unexpired queued message for `channel`, taken off its queue. */
+  readonly #takeQueued = (channel: string): LayerMessage | undefined => {
     const key = nonLocalName(channel);
     const queue = this.#queues.get(key);
-    if (queue !== undefined) {
-      const now = this.now();
-      queue.purge(now);
-      for (let entry = queue.take(channel, now); entry !== undefined; entry = queue.take(channel, now)) {
-        deliverTo(listener, cloneForDelivery(entry.sealed));
-      }
-      if (queue.size === 0 && this.#queues.get(key) === queue) this.#queues.delete(key);
-    }
-    this.#listeners.set(channel, listener);
-    return true;
-  }
-
-  protected override doUnlisten(channel: string, listener: ChannelListener | ChannelReader): void {
-    if (this.#listeners.get(channel) === listener) this.#listeners.delete(channel);
-  }
+    if (queue === undefined) return undefined;
+    const now = this.now();
+    queue.purge(now);
+    const entry = queue.take(channel, now);
+    if (queue.size === 0) this.#queues.delete(key);
+    return entry === undefined ? undefined : cloneForDelivery(entry.sealed);
+  };
 
   protected async doGroupAdd(group: string, channel: string): Promise<void> {
     let members = this.#groups.get(group);
@@ -263,34 +228,14 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
 
   protected async doClose(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    const error = new LayerClosed('InMemoryChannelLayer');
-    for (const list of this.#waiters.values()) {
-      for (const waiter of list) {
-        this.#detach(waiter);
-        waiter.reject(error);
-      }
-    }
-    this.#waiters.clear();
-    this.#listeners.clear();
+    this.#readers.close('InMemoryChannelLayer');
     this.#queues.clear();
     this.#groups.clear();
   }
 
-  /** Hand `sealed` to the oldest waiter on `channel`, else queue it; false when the queue is full. */
+  /** Hand `sealed` to the reader of `channel`, else queue it; false when the queue is full. */
   #deliver(channel: string, sealed: SealedMessage, now: number): boolean {
-    const listener = this.#listeners.get(channel);
-    if (listener !== undefined) {
-      deliverTo(listener, cloneForDelivery(sealed));
-      return true;
-    }
-    const list = this.#waiters.get(channel);
-    if (list !== undefined) {
-      const waiter = list.shift()!;
-      if (list.length === 0) this.#waiters.delete(channel);
-      this.#detach(waiter);
-      waiter.resolve(cloneForDelivery(sealed));
-      return true;
-    }
+    if (this.#readers.handOver(channel, sealed)) return true;
     const key = nonLocalName(channel);
     let queue = this.#queues.get(key);
     if (queue === undefined) {
@@ -302,23 +247,4 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
     queue.push({ channel, sealed, expiresAt: now + this.expiryMs });
     return true;
   }
-
-  #abandon(waiter: Waiter): void {
-    const list = this.#waiters.get(waiter.channel);
-    if (list === undefined) return;
-    const index = list.indexOf(waiter);
-    if (index === -1) return;
-    list.splice(index, 1);
-    if (list.length === 0) this.#waiters.delete(waiter.channel);
-    waiter.reject(new ReceiveAborted(waiter.channel));
-  }
-
-  #detach(waiter: Waiter): void {
-    if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort);
-  }
-}
-
-function deliverTo(listener: ChannelListener | ChannelReader, message: LayerMessage): void {
-  if (typeof listener === 'function') listener(message);
-  else listener[DELIVER](message);
 }

@@ -8,23 +8,15 @@
  * empty, so a delivery goes to the listener, the oldest waiter or the end of
  * the buffer, and FIFO holds for one reader.
  */
-import { LayerClosed, ReceiveAborted } from '../../errors';
 import type { LayerMessage } from '../channel-layer';
 import type { ChannelListener } from '../channel-listener';
+import { ChannelReaders } from '../channel-readers';
 import { cloneForDelivery, type SealedMessage } from '../message';
 import { nonLocalName } from '../names';
 
 interface Buffered {
   sealed: SealedMessage;
   expiresAt: number;
-}
-
-interface Waiter {
-  channel: string;
-  resolve: (message: LayerMessage) => void;
-  reject: (error: Error) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
 }
 
 /** How a full buffer takes one more message. */
@@ -44,8 +36,11 @@ export interface MailboxOptions {
 export class LocalMailbox {
   readonly #options: MailboxOptions;
   readonly #buffers = new Map<string, Buffered[]>();
-  readonly #waiters = new Map<string, Waiter[]>();
-  readonly #listeners = new Map<string, ChannelListener>();
+  // Every reader counts toward its queue key's watch: the first one starts the pop loop.
+  readonly #readers = new ChannelReaders({
+    added: (channel) => this.#watch(channel),
+    removed: (channel) => this.#unwatch(channel),
+  });
   readonly #watched = new Map<string, number>();
 
   constructor(options: MailboxOptions) {
@@ -64,12 +59,12 @@ export class LocalMailbox {
 
   /** True when a waiter or a listener is waiting on exactly `channel`. */
   hasWaiter(channel: string): boolean {
-    return this.#listeners.has(channel) || this.#waiters.has(channel);
+    return this.#readers.has(channel);
   }
 
   /** True when one more message for `channel` would fit (a waiter or listener always has room). */
   hasRoom(channel: string): boolean {
-    if (this.#listeners.has(channel) || this.#waiters.has(channel)) return true;
+    if (this.#readers.has(channel)) return true;
     const buffer = this.#buffers.get(channel);
     if (buffer === undefined) return true;
     this.#purge(buffer);
@@ -91,19 +86,7 @@ export class LocalMailbox {
    */
   deliver(channel: string, sealed: SealedMessage, expiresAt: number, overflow: Overflow): boolean {
     if (expiresAt <= this.#options.now()) return true;
-    const listener = this.#listeners.get(channel);
-    if (listener !== undefined) {
-      listener(cloneForDelivery(sealed));
-      return true;
-    }
-    const list = this.#waiters.get(channel);
-    if (list !== undefined) {
-      const waiter = list.shift()!;
-      if (list.length === 0) this.#waiters.delete(channel);
-      this.#forget(waiter);
-      waiter.resolve(cloneForDelivery(sealed));
-      return true;
-    }
+    if (this.#readers.handOver(channel, sealed)) return true;
     let buffer = this.#buffers.get(channel);
     if (buffer === undefined) this.#buffers.set(channel, (buffer = []));
     else if (buffer.length >= this.#options.capacityOf(channel)) {
@@ -123,6 +106,10 @@ export class LocalMailbox {
 
   /** The oldest unexpired buffered message for `channel`, if any. */
   take(channel: string): LayerMessage | undefined {
+    return this.#take(channel);
+  }
+
+  readonly #take = (channel: string): LayerMessage | undefined => {
     const buffer = this.#buffers.get(channel);
     if (buffer === undefined) return undefined;
     const now = this.#options.now();
@@ -130,21 +117,11 @@ export class LocalMailbox {
     while (entry !== undefined && entry.expiresAt <= now) entry = buffer.shift();
     if (buffer.length === 0) this.#buffers.delete(channel);
     return entry === undefined ? undefined : cloneForDelivery(entry.sealed);
-  }
+  };
 
   /** Wait for the next delivery to `channel`; rejects with ReceiveAborted when `signal` aborts. */
   wait(channel: string, signal: AbortSignal | undefined): Promise<LayerMessage> {
-    return new Promise<LayerMessage>((resolve, reject) => {
-      const waiter: Waiter = { channel, resolve, reject, signal, onAbort: undefined };
-      if (signal !== undefined) {
-        waiter.onAbort = () => this.#abandon(waiter);
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      const list = this.#waiters.get(channel);
-      if (list === undefined) this.#waiters.set(channel, [waiter]);
-      else list.push(waiter);
-      this.#watch(channel);
-    });
+    return this.#readers.wait(channel, signal);
   }
 
   /**
@@ -152,18 +129,12 @@ export class LocalMailbox {
    * then each delivery as it comes. False when `channel` already has one.
    */
   listen(channel: string, listener: ChannelListener): boolean {
-    if (this.#listeners.has(channel)) return false;
-    for (let message = this.take(channel); message !== undefined; message = this.take(channel)) listener(message);
-    this.#listeners.set(channel, listener);
-    this.#watch(channel);
-    return true;
+    return this.#readers.listen(channel, listener, this.#take);
   }
 
   /** Stop `listener` if it is still `channel`'s. */
   unlisten(channel: string, listener: ChannelListener): void {
-    if (this.#listeners.get(channel) !== listener) return;
-    this.#listeners.delete(channel);
-    this.#unwatch(channel);
+    this.#readers.unlisten(channel, listener);
   }
 
   /** Drop every buffered message (flush); waiters keep waiting. */
@@ -173,16 +144,9 @@ export class LocalMailbox {
 
   /** Reject every waiter with LayerClosed and drop all buffers. */
   close(what: string): void {
-    const error = new LayerClosed(what);
-    const waiters = [...this.#waiters.values()].flat();
-    this.#waiters.clear();
-    this.#listeners.clear();
     this.#watched.clear();
     this.#buffers.clear();
-    for (const waiter of waiters) {
-      if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort);
-      waiter.reject(error);
-    }
+    this.#readers.close(what);
   }
 
   #purge(buffer: Buffered[]): void {
@@ -190,21 +154,6 @@ export class LocalMailbox {
     let expired = 0;
     while (expired < buffer.length && buffer[expired]!.expiresAt <= now) expired++;
     if (expired > 0) buffer.splice(0, expired);
-  }
-
-  #abandon(waiter: Waiter): void {
-    const list = this.#waiters.get(waiter.channel);
-    const index = list === undefined ? -1 : list.indexOf(waiter);
-    if (index === -1) return;
-    list!.splice(index, 1);
-    if (list!.length === 0) this.#waiters.delete(waiter.channel);
-    this.#forget(waiter);
-    waiter.reject(new ReceiveAborted(waiter.channel));
-  }
-
-  #forget(waiter: Waiter): void {
-    if (waiter.onAbort !== undefined) waiter.signal!.removeEventListener('abort', waiter.onAbort);
-    this.#unwatch(waiter.channel);
   }
 
   /** One more reader (waiter or listener) on `channel`'s queue key; the first one starts the pop loop. */

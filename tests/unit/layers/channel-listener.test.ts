@@ -1,7 +1,7 @@
 import { LayerClosed, InvalidChannelName } from '../../../src/errors';
 import { BaseChannelLayer } from '../../../src/layers/base-channel-layer';
 import type { GroupSendResult, LayerMessage } from '../../../src/layers/channel-layer';
-import { DELIVER, LISTEN, UNLISTEN, listenToChannel, listenWithReader, stopListening, type ChannelReader } from '../../../src/layers/channel-listener';
+import { DELIVER, LISTEN, UNLISTEN, listenToChannel, stopListening, type ChannelReader } from '../../../src/layers/channel-listener';
 import type { SealedMessage } from '../../../src/layers/message';
 import { memoryLayers } from '../../helpers/memory-layers';
 
@@ -60,10 +60,10 @@ describe('push delivery (LISTEN) on the memory layer', () => {
     await layer.send(channel, { type: 'm', n: 1 });
     const got: number[] = [];
     const reader: ChannelReader = { [DELIVER]: (message) => void got.push(message.n as number) };
-    expect(listenWithReader(layer, channel, reader)).toBe(true);
+    expect(listenToChannel(layer, channel, reader)).toBe(true);
     expect(got).toEqual([1]);
     expect(listenToChannel(layer, channel, () => undefined)).toBe(false);
-    expect(listenWithReader(layer, channel, { [DELIVER]: () => undefined })).toBe(false);
+    expect(listenToChannel(layer, channel, { [DELIVER]: () => undefined })).toBe(false);
     await layer.groupAdd('g', channel);
     await layer.groupSend('g', { type: 'm', n: 2 });
     expect(got).toEqual([1, 2]);
@@ -71,7 +71,7 @@ describe('push delivery (LISTEN) on the memory layer', () => {
     await layer.send(channel, { type: 'm', n: 3 });
     expect(got).toEqual([1, 2]);
     expect(await layer.receive(channel)).toMatchObject({ n: 3 });
-    expect(() => listenWithReader(layer, 'bad name', reader)).toThrow(InvalidChannelName);
+    expect(() => listenToChannel(layer, 'bad name', reader)).toThrow(InvalidChannelName);
   });
 
   it('validates like receive: bad names and a closed layer throw', async () => {
@@ -132,13 +132,13 @@ describe('push delivery on a backend without it', () => {
   it('reports false, so the reader uses receive()', async () => {
     const layer = new QueueOnly();
     expect(listenToChannel(layer, await layer.newChannel(), () => undefined)).toBe(false);
-    expect(listenWithReader(layer, await layer.newChannel(), { [DELIVER]: () => undefined })).toBe(false);
+    expect(listenToChannel(layer, await layer.newChannel(), { [DELIVER]: () => undefined })).toBe(false);
     await layer.close();
   });
 
   it('a layer object without the method is treated the same way', () => {
     expect(listenToChannel({}, 'x', () => undefined)).toBe(false);
-    expect(listenWithReader({}, 'x', { [DELIVER]: () => undefined })).toBe(false);
+    expect(listenToChannel({}, 'x', { [DELIVER]: () => undefined })).toBe(false);
     expect(() => stopListening({}, 'x', () => undefined)).not.toThrow();
   });
 });

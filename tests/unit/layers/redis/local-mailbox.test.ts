@@ -1,6 +1,7 @@
 import { LocalMailbox } from '../../../../src/layers/redis/local-mailbox';
 import { sealMessage } from '../../../../src/layers/message';
 import type { LayerMessage } from '../../../../src/layers/channel-layer';
+import { DELIVER, type ChannelReader } from '../../../../src/layers/channel-listener';
 
 function mailbox(capacity = 2): { box: LocalMailbox; watched: string[]; dropped: string[] } {
   const watched: string[] = [];
@@ -55,6 +56,18 @@ describe('LocalMailbox push delivery', () => {
     box.deliver('p.tok!a', sealMessage({ type: 'm', n: 1 }), FUTURE, 'refuse');
     expect(got).toEqual([]);
     expect(box.take('p.tok!a')).toEqual({ type: 'm', n: 1 });
+  });
+
+  it('takes a reader object as the listener, as the memory layer does (no closure per consumer)', () => {
+    const { box } = mailbox();
+    box.deliver('p.tok!a', sealMessage({ type: 'm', n: 1 }), FUTURE, 'refuse');
+    const got: unknown[] = [];
+    const reader: ChannelReader = { [DELIVER]: (message) => void got.push(message.n) };
+    expect(box.listen('p.tok!a', reader)).toBe(true);
+    box.deliver('p.tok!a', sealMessage({ type: 'm', n: 2 }), FUTURE, 'refuse');
+    expect(got).toEqual([1, 2]);
+    box.unlisten('p.tok!a', reader);
+    expect(box.isWatched('p.tok!')).toBe(false);
   });
 
   it('close drops listeners', () => {
