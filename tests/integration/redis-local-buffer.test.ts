@@ -3,6 +3,7 @@
  * dropping (and reporting) instead of growing when a consumer stops reading.
  */
 import { createClient } from 'redis';
+import { deleteKeysUnder } from '../helpers/redis-keys';
 import type { ChannelLayer } from '../../src/layers/channel-layer';
 import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
@@ -22,13 +23,7 @@ afterEach(async () => {
   await Promise.all(layers.splice(0).map((l) => l.close()));
 });
 
-afterAll(async () => {
-  const client = createClient({ url });
-  client.on('error', () => undefined);
-  await client.connect();
-  for (const p of prefixes) for await (const keys of client.scanIterator({ MATCH: `${p}*`, COUNT: 500 })) if (keys.length) await client.unlink(keys);
-  client.destroy();
-});
+afterAll(() => deleteKeysUnder(url, prefixes));
 
 it('RedisChannelLayer: a local consumer that stops reading keeps its newest `capacity` messages; the oldest is dropped and reported', async () => {
   const p = prefix();

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createClient } from 'redis';
+import { deleteKeysUnder } from '../helpers/redis-keys';
 import WebSocket from 'ws';
 import { testPrefix } from './redis-helpers';
 
@@ -88,11 +88,7 @@ describe.each([
   afterAll(async () => {
     for (const ws of sockets) ws.terminate();
     await Promise.all(servers.map((s) => s.stop()));
-    const client = createClient({ url: process.env.REDIS_URL });
-    client.on('error', () => undefined);
-    await client.connect();
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) if (keys.length) await client.unlink(keys);
-    client.destroy();
+    await deleteKeysUnder(process.env.REDIS_URL!, [prefix]);
   });
 
   it('delivers every message to every member exactly once, in order per sender', async () => {
