@@ -241,7 +241,20 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
 
   /** Emit `'dropped'` for `count` members of `group` skipped because they were full. */
   protected reportDropped(group: string, count: number): void {
-    if (count > 0) this.emit('dropped', { group, count, reason: 'channel full' });
+    if (count > 0) this.announce('dropped', { group, count, reason: 'channel full' });
+  }
+
+  /**
+   * Emit a layer event without letting a throwing listener break the send,
+   * receive loop or reconnect that noticed it: the error becomes a process
+   * warning instead.
+   */
+  protected announce<K extends keyof ChannelLayerEvents>(event: K, ...args: ChannelLayerEvents[K]): void {
+    try {
+      (this.emit as (event: K, ...args: ChannelLayerEvents[K]) => boolean)(event, ...args);
+    } catch (error) {
+      process.emitWarning(`a channel layer '${String(event)}' listener threw: ${(error as Error)?.stack ?? String(error)}`, 'SwitchyardWarning');
+    }
   }
 
   /**

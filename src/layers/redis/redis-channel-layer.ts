@@ -25,7 +25,7 @@ import { LocalMailbox } from './local-mailbox';
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, PUSH_CAPPED, WAKE } from './lua';
 import { MembershipLedger } from './membership-ledger';
 import { QueueStore, type QueuePush } from './queue-store';
-import { announce, resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
+import { resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
 
 /** Options of RedisChannelLayer: the common layer options plus the Redis ones. */
 export type RedisChannelLayerOptions = RedisLayerOptions;
@@ -60,7 +60,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
     this.#mailbox = new LocalMailbox({
       now: this.now,
       capacityOf: (channel) => this.capacityOf(channel),
-      onDropped: (channel, reason) => announce(() => this.emit('dropped', { channel, count: 1, reason })),
+      onDropped: (channel, reason) => this.announce('dropped', { channel, count: 1, reason }),
       onWatch: (key) => this.#store.watch(key),
     });
     this.#store = new QueueStore({
@@ -72,7 +72,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
       now: this.now,
       expiryMs: this.expiryMs,
       pollLocal: true,
-      onDropped: (channel, reason) => announce(() => this.emit('dropped', { channel, count: 1, reason })),
+      onDropped: (channel, reason) => this.announce('dropped', { channel, count: 1, reason }),
     });
     this.#nodes.forEach((node, index) => {
       node.on('down', (error) => this.#onDown(index, error));
@@ -191,7 +191,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   #onDown(index: number, error: Error): void {
     if (this.closed || this.#announcedDown.has(index)) return;
     this.#announcedDown.add(index);
-    announce(() => this.emit('disconnected', error));
+    this.announce('disconnected', error);
   }
 
   async #onUp(index: number, info: UpInfo): Promise<void> {
@@ -205,7 +205,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
       return;
     }
     this.#store.resume(index);
-    if (this.#announcedDown.delete(index)) announce(() => this.emit('reconnected'));
+    if (this.#announcedDown.delete(index)) this.announce('reconnected');
   }
 
   /** Write back this process's live memberships whose group lives on server `index`. */

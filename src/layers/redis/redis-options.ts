@@ -102,17 +102,3 @@ export function toScore(ms: number): string {
 export function ttlSeconds(seconds: number): string {
   return String(Math.max(1, Math.ceil(seconds)));
 }
-
-/**
- * Emit a layer event (connection, drops) to application listeners. These run
- * inside Redis client callbacks and pop loops, so a throwing listener must not
- * unwind into them (that could stop a loop or take the process down): it
- * becomes a process warning instead.
- */
-export function announce(emit: () => void): void {
-  try {
-    emit();
-  } catch (error) {
-    process.emitWarning(`a channel layer connection-event listener threw: ${(error as Error)?.stack ?? String(error)}`, 'SwitchyardWarning');
-  }
-}

@@ -29,7 +29,7 @@ import { MembershipLedger } from './membership-ledger';
 import { EnvelopeKind, envelopeSender, readEnvelope, writeEnvelope } from './pubsub-envelope';
 import { NodesTransport, type PubSubTransport } from './pubsub-transport';
 import { QueueStore } from './queue-store';
-import { announce, resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
+import { resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
 
 /** Members taken per ZPOPMIN when draining an inbox's backlog. */
 const INBOX_DRAIN = 500;
@@ -80,7 +80,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     this.#mailbox = new LocalMailbox({
       now: this.now,
       capacityOf: (channel) => this.capacityOf(channel),
-      onDropped: (channel, reason) => announce(() => this.emit('dropped', { channel, count: 1, reason })),
+      onDropped: (channel, reason) => this.announce('dropped', { channel, count: 1, reason }),
       onWatch: (key) => this.#store?.watch(key),
     });
     if (options.cluster) {
@@ -102,7 +102,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         now: this.now,
         expiryMs: this.expiryMs,
         pollLocal: false,
-        onDropped: (channel, reason) => announce(() => this.emit('dropped', { channel, count: 1, reason })),
+        onDropped: (channel, reason) => this.announce('dropped', { channel, count: 1, reason }),
       });
     }
     this.#transport.on('down', (index, error) => this.#onDown(index, error));
@@ -330,7 +330,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         case EnvelopeKind.Group: {
           if (!this.#local.has(envelope.a)) return;
           const dropped = this.#fanOut(envelope.a, decodePayload(envelope.body).sealed, envelope.sentAt);
-          if (dropped > 0) announce(() => this.emit('dropped', { group: envelope.a, count: dropped, reason: 'channel full' }));
+          this.reportDropped(envelope.a, dropped);
           return;
         }
         case EnvelopeKind.Direct:
@@ -346,14 +346,14 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
           return;
       }
     } catch (error) {
-      announce(() => this.emit('dropped', { count: 1, reason: `undecodable pub/sub payload: ${(error as Error).message}` }));
+      this.announce('dropped', { count: 1, reason: `undecodable pub/sub payload: ${(error as Error).message}` });
     }
   }
 
   #onDown(index: number, error: Error): void {
     if (this.closed || this.#announcedDown.has(index)) return;
     this.#announcedDown.add(index);
-    announce(() => this.emit('disconnected', error));
+    this.announce('disconnected', error);
   }
 
   async #onUp(index: number, info: UpInfo): Promise<void> {
@@ -365,7 +365,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       return; // lost again; the next 'up' retries
     }
     this.#store?.resume(index);
-    if (this.#announcedDown.delete(index)) announce(() => this.emit('reconnected'));
+    if (this.#announcedDown.delete(index)) this.announce('reconnected');
   }
 
   /** After a server restart, write back the memberships this process holds whose group lives there. */

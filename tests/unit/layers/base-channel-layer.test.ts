@@ -93,6 +93,23 @@ describe('BaseChannelLayer', () => {
     ]);
   });
 
+  it("a throwing 'dropped' listener becomes a process warning; the groupSend still resolves", async () => {
+    const layer = new RecordingLayer();
+    layer.dropping.set('busy', 1);
+    layer.on('dropped', () => {
+      throw new Error('listener bug');
+    });
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      expect(await layer.groupSend('busy', { type: 'x' })).toEqual({ dropped: 1 });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]![0]).toMatch(/'dropped' listener threw: Error: listener bug/);
+      expect(warn.mock.calls[0]![1]).toBe('SwitchyardWarning');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('closes once and refuses calls afterwards with LayerClosed', async () => {
     const layer = new RecordingLayer();
     await Promise.all([layer.close(), layer.close()]);
