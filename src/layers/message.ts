@@ -40,8 +40,8 @@ export function sealMessage(message: unknown): SealedMessage {
   if (typeof (message as { type?: unknown }).type !== 'string') {
     throw new InvalidMessage('message.type', 'a message must have a string "type"');
   }
-  const state: CopyState = { hasBinary: false, seen: new Set<object>(), made: [] };
-  const copy = copyValue(message, 'message', state, 0) as LayerMessage;
+  const state: CopyState = { hasBinary: false, seen: new Set<object>(), made: [], keys: [] };
+  const copy = copyValue(message, state, 0) as LayerMessage;
   // With binary values receivers get copies (cloneForDelivery), never these objects.
   if (!state.hasBinary) for (const made of state.made) immutable.add(made);
   return { message: copy, hasBinary: state.hasBinary };
@@ -52,49 +52,63 @@ interface CopyState {
   seen: Set<object>;
   /** The frozen objects and arrays made by this copy. */
   made: object[];
+  /** Keys and indexes from the message down to the value being copied; a path string is built only for an error. */
+  keys: Array<string | number>;
 }
 
-function copyValue(value: unknown, path: string, state: CopyState, depth: number): unknown {
+function pathOf(state: CopyState): string {
+  let path = 'message';
+  for (const key of state.keys) path += typeof key === 'number' ? `[${key}]` : `.${key}`;
+  return path;
+}
+
+function copyValue(value: unknown, state: CopyState, depth: number): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) throw new InvalidMessage(path, `${value} is not a finite number`);
+      if (!Number.isFinite(value)) throw new InvalidMessage(pathOf(state), `${value} is not a finite number`);
       return value;
     case 'undefined':
-      throw new InvalidMessage(path, 'undefined is not allowed (omit the key or use null)');
+      throw new InvalidMessage(pathOf(state), 'undefined is not allowed (omit the key or use null)');
     case 'function':
-      throw new InvalidMessage(path, 'functions are not allowed');
+      throw new InvalidMessage(pathOf(state), 'functions are not allowed');
     case 'bigint':
-      throw new InvalidMessage(path, 'bigint is not allowed (send it as a string)');
+      throw new InvalidMessage(pathOf(state), 'bigint is not allowed (send it as a string)');
     case 'symbol':
-      throw new InvalidMessage(path, 'symbols are not allowed');
+      throw new InvalidMessage(pathOf(state), 'symbols are not allowed');
   }
   if (value === null) return null;
   const obj = value as object;
-  if (depth > MAX_DEPTH) throw new InvalidMessage(path, `nesting deeper than ${MAX_DEPTH} levels`);
+  if (depth > MAX_DEPTH) throw new InvalidMessage(pathOf(state), `nesting deeper than ${MAX_DEPTH} levels`);
   if (obj instanceof Uint8Array) {
     state.hasBinary = true;
     return Buffer.from(obj);
   }
-  if (state.seen.has(obj)) throw new InvalidMessage(path, 'cyclic reference');
+  if (state.seen.has(obj)) throw new InvalidMessage(pathOf(state), 'cyclic reference');
   state.seen.add(obj);
   let out: unknown;
   if (Array.isArray(obj)) {
     const arr = new Array<unknown>(obj.length);
-    for (let i = 0; i < obj.length; i++) arr[i] = copyValue(obj[i], `${path}[${i}]`, state, depth + 1);
+    for (let i = 0; i < obj.length; i++) {
+      state.keys.push(i);
+      arr[i] = copyValue(obj[i], state, depth + 1);
+      state.keys.pop();
+    }
     out = Object.freeze(arr);
   } else {
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       const name = (proto && proto.constructor && proto.constructor.name) || 'unknown';
-      throw new InvalidMessage(path, `${name} instances are not plain data (convert to a plain object, string or number)`);
+      throw new InvalidMessage(pathOf(state), `${name} instances are not plain data (convert to a plain object, string or number)`);
     }
-    if (Object.getOwnPropertySymbols(obj).length > 0) throw new InvalidMessage(path, 'symbol keys are not allowed');
+    if (Object.getOwnPropertySymbols(obj).length > 0) throw new InvalidMessage(pathOf(state), 'symbol keys are not allowed');
     const rec: Record<string, unknown> = {};
     for (const key of Object.keys(obj)) {
-      setOwn(rec, key, copyValue((obj as Record<string, unknown>)[key], `${path}.${key}`, state, depth + 1));
+      state.keys.push(key);
+      setOwn(rec, key, copyValue((obj as Record<string, unknown>)[key], state, depth + 1));
+      state.keys.pop();
     }
     out = Object.freeze(rec);
   }
