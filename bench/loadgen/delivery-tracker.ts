@@ -120,58 +120,20 @@ export class DeliveryTracker {
   receiveBytes(room: number, member: number, data: Buffer, now: number): void {
     const end = data.length - 2;
     if (end > PREFIX.length && data[end] === QUOTE && data[end + 1] === BRACE && data.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) === 0) {
-      let i = PREFIX.length;
-      let phase = 0;
-      let sender = 0;
-      let seq = 0;
-      let c: number;
-      let digits = 0;
-      while (i < end && (c = data[i]!) !== COLON) {
-        if (c < 48 || c > 57) break;
-        phase = phase * 10 + (c - 48);
-        i++;
-        digits++;
-      }
-      if (data[i] === COLON && digits > 0) {
-        i++;
-        digits = 0;
-        while (i < end && (c = data[i]!) >= 48 && c <= 57) {
-          sender = sender * 10 + (c - 48);
-          i++;
-          digits++;
+      const phase = readDigits(data, PREFIX.length, end);
+      const sender = phase >= 0 && data[cursor] === COLON ? readDigits(data, cursor + 1, end) : -1;
+      const seq = sender >= 0 && data[cursor] === COLON ? readDigits(data, cursor + 1, end) : -1;
+      const whole = seq >= 0 && data[cursor] === COLON ? readDigits(data, cursor + 1, end) : -1;
+      if (whole >= 0) {
+        let sentAt = whole;
+        if (data[cursor] === DOT) {
+          const start = cursor + 1;
+          const frac = readDigits(data, start, end);
+          if (frac > 0) sentAt += frac / 10 ** (cursor - start);
         }
-        if (data[i] === COLON && digits > 0) {
-          i++;
-          digits = 0;
-          while (i < end && (c = data[i]!) >= 48 && c <= 57) {
-            seq = seq * 10 + (c - 48);
-            i++;
-            digits++;
-          }
-          if (data[i] === COLON && digits > 0) {
-            i++;
-            let whole = 0;
-            let frac = 0;
-            let scale = 1;
-            digits = 0;
-            while (i < end && (c = data[i]!) >= 48 && c <= 57) {
-              whole = whole * 10 + (c - 48);
-              i++;
-              digits++;
-            }
-            if (data[i] === DOT) {
-              i++;
-              while (i < end && (c = data[i]!) >= 48 && c <= 57) {
-                frac = frac * 10 + (c - 48);
-                scale *= 10;
-                i++;
-              }
-            }
-            if (i === end && digits > 0) {
-              this.#deliver(room, member, phase, sender, seq, whole + frac / scale, now);
-              return;
-            }
-          }
+        if (cursor === end) {
+          this.#deliver(room, member, phase, sender, seq, sentAt, now);
+          return;
         }
       }
     }
@@ -266,4 +228,20 @@ export class DeliveryTracker {
       },
     };
   }
+}
+
+/** Where the last `readDigits` stopped: module state, so the per-delivery parse allocates nothing. */
+let cursor = 0;
+
+/** The decimal number at `data[start..]` (up to `end`), or -1 when there is no digit; sets `cursor`. */
+function readDigits(data: Buffer, start: number, end: number): number {
+  let i = start;
+  let value = 0;
+  let c: number;
+  while (i < end && (c = data[i]!) >= 48 && c <= 57) {
+    value = value * 10 + (c - 48);
+    i++;
+  }
+  cursor = i;
+  return i === start ? -1 : value;
 }
