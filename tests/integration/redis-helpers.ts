@@ -1,6 +1,7 @@
 /** Small bounded waits shared by the Redis integration tests. */
 import { randomBytes } from 'node:crypto';
 import type { ChannelLayer, ChannelLayerEvents } from '../../src/layers/channel-layer';
+import { DEFAULT_WAIT_MS, withTimeout } from '../helpers/deadline';
 
 /** A fresh key prefix for one test. */
 export function testPrefix(label: string): string {
@@ -27,17 +28,7 @@ export function nextEvent<E extends keyof ChannelLayerEvents>(
   });
 }
 
-/** `promise`, or a rejection naming `what` after `timeoutMs`. */
-export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** `promise`, or a WaitTimeout naming `what` after `timeoutMs` (argument order of the Redis tests). */
+export function within<T>(promise: Promise<T>, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<T> {
+  return withTimeout(promise, timeoutMs, what);
 }

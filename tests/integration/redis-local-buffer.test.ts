@@ -3,27 +3,19 @@
  * dropping (and reporting) instead of growing when a consumer stops reading.
  */
 import { createClient } from 'redis';
-import { deleteKeysUnder } from '../helpers/redis-keys';
+import { prefixPerTest } from '../helpers/redis-keys';
 import type { ChannelLayer } from '../../src/layers/channel-layer';
 import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
-import { nextEvent, testPrefix, within } from './redis-helpers';
+import { nextEvent, within } from './redis-helpers';
 
 const url = process.env.REDIS_URL!;
-const prefixes: string[] = [];
+const prefix = prefixPerTest('buffer', url);
 const layers: ChannelLayer[] = [];
-
-function prefix(): string {
-  const p = testPrefix('buffer');
-  prefixes.push(p);
-  return p;
-}
 
 afterEach(async () => {
   await Promise.all(layers.splice(0).map((l) => l.close()));
 });
-
-afterAll(() => deleteKeysUnder(url, prefixes));
 
 it('RedisChannelLayer: a local consumer that stops reading keeps its newest `capacity` messages; the oldest is dropped and reported', async () => {
   const p = prefix();

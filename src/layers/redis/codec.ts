@@ -38,14 +38,16 @@ function writeRandomPrefix(target: Buffer): void {
   randomOffset += RANDOM_PREFIX_LENGTH;
 }
 
-/**
- * msgpack-encode a sealed message (a map), refusing the reserved
- * `__asgi_channel__` key, which the layer sets itself.
- */
-export function encodeMessage(message: Readonly<LayerMessage>): Uint8Array {
+/** Throws InvalidMessage when `message` sets `__asgi_channel__`, which the layer sets itself. */
+export function assertNoReservedKey(message: Readonly<LayerMessage>): void {
   if (Object.prototype.hasOwnProperty.call(message, ASGI_CHANNEL_KEY)) {
     throw new InvalidMessage(`message.${ASGI_CHANNEL_KEY}`, 'this key is reserved by the Redis channel layer');
   }
+}
+
+/** msgpack-encode a sealed message (a map), refusing the reserved `__asgi_channel__` key. */
+export function encodeMessage(message: Readonly<LayerMessage>): Uint8Array {
+  assertNoReservedKey(message);
   return encoder.encode(message);
 }
 

@@ -66,7 +66,8 @@ interface NodeEvents {
 
 type Dedicated = 'blocking' | 'subscriber';
 
-const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
+/** node-redis type mapping that returns bulk strings as Buffers. */
+export const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
 /** Shared, so a command allocates no options object; no `timeout`: the connection's watchdog is the deadline. */
 const BUFFERED = { typeMapping: BUFFERS } as const;
 
@@ -74,6 +75,12 @@ const BUFFERED = { typeMapping: BUFFERS } as const;
 interface CommandConnection {
   client: RawClient;
   watchdog: CommandWatchdog;
+}
+
+/** Delay before reconnection attempt `retries` (0-based): capped exponential backoff with jitter (half to all of it). */
+export function retryDelay(retries: number, timing: ConnectionTiming): number {
+  const base = Math.min(timing.retryMaxDelay, timing.retryMinDelay * 2 ** Math.min(retries, 16));
+  return base / 2 + Math.random() * (base / 2);
 }
 
 /** True for an error the server replied with (wrong type, NOSCRIPT...), as opposed to a transport failure. */
@@ -343,9 +350,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
 
   #scheduleRetry(): void {
     if (this.#state === 'closed') return;
-    const { retryMinDelay, retryMaxDelay } = this.#timing;
-    const base = Math.min(retryMaxDelay, retryMinDelay * 2 ** Math.min(this.#retries, 16));
-    const delay = base / 2 + Math.random() * (base / 2);
+    const delay = retryDelay(this.#retries, this.#timing);
     this.#retries++;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {

@@ -26,7 +26,7 @@ export type Overflow = 'drop-oldest' | 'refuse';
 export interface MailboxOptions {
   now(): number;
   capacityOf(channel: string): number;
-  /** A message was dropped here (buffer full). */
+  /** A message was dropped here to make room (`drop-oldest`); a refused one is the caller's to report. */
   onDropped(channel: string, reason: string): void;
   /** The first waiter for a queue key (non-local name) appeared. */
   onWatch(key: string): void;
@@ -82,7 +82,9 @@ export class LocalMailbox {
   /**
    * Hand a message to the oldest waiter on `channel`, or buffer it. When the
    * buffer is full, `drop-oldest` makes room (reporting the drop) and
-   * `refuse` reports and returns false. An already expired message is dropped silently.
+   * `refuse` returns false, leaving the report to the caller (a group send
+   * counts its refusals, a direct send throws). An already expired message
+   * is dropped silently.
    */
   deliver(channel: string, sealed: SealedMessage, expiresAt: number, overflow: Overflow): boolean {
     if (expiresAt <= this.#options.now()) return true;
@@ -92,10 +94,7 @@ export class LocalMailbox {
     else if (buffer.length >= this.#options.capacityOf(channel)) {
       this.#purge(buffer);
       if (buffer.length >= this.#options.capacityOf(channel)) {
-        if (overflow === 'refuse') {
-          this.#options.onDropped(channel, 'local buffer full');
-          return false;
-        }
+        if (overflow === 'refuse') return false;
         buffer.shift();
         this.#options.onDropped(channel, 'local buffer full; oldest message dropped');
       }

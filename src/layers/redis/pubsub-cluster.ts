@@ -10,16 +10,14 @@
  * topic subscribed again after an outage.
  */
 import { EventEmitter } from 'node:events';
-import { createCluster, RESP_TYPES, type RedisClientOptions } from 'redis';
+import { createCluster, type RedisClientOptions } from 'redis';
 import { LayerClosed, LayerUnavailable } from '../../errors';
-import { isServerError, type Arg, type ConnectionTiming } from './connection';
+import { BUFFERS, isServerError, retryDelay, type Arg, type ConnectionTiming } from './connection';
 import { globEscape } from './flush-prefix';
 import type { LuaScript } from './lua';
 import type { PayloadListener, PubSubTransport, TransportEvents } from './pubsub-transport';
 
 type Cluster = ReturnType<typeof createCluster>;
-
-const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
 
 /** Sharded pub/sub over a Redis Cluster (seed nodes in `hosts`). */
 export class ClusterTransport extends EventEmitter<TransportEvents> implements PubSubTransport {
@@ -37,8 +35,7 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
   constructor(hosts: readonly string[], timing: ConnectionTiming, clientOptions: Partial<RedisClientOptions>, listener: PayloadListener) {
     super();
     this.#timing = timing;
-    this.#listener = (payload: Buffer) => listener(payload);
-    const { retryMinDelay, retryMaxDelay } = timing;
+    this.#listener = listener;
     this.#cluster = createCluster({
       rootNodes: hosts.map((url) => ({ url })),
       defaults: {
@@ -47,7 +44,7 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
         socket: {
           ...((clientOptions.socket as object | undefined) ?? {}),
           connectTimeout: timing.connectTimeout,
-          reconnectStrategy: (retries: number) => Math.min(retryMaxDelay, retryMinDelay * 2 ** Math.min(retries, 16)) * (0.5 + Math.random() / 2),
+          reconnectStrategy: (retries: number) => retryDelay(retries, timing),
         },
       },
     }) as unknown as Cluster;

@@ -43,13 +43,13 @@ export interface PubSubTransport extends EventEmitter<TransportEvents> {
 /** Standalone servers sharded by channels_redis's CRC-32 rule. */
 export class NodesTransport extends EventEmitter<TransportEvents> implements PubSubTransport {
   readonly #nodes: readonly RedisNode[];
-  readonly #listener: (payload: Buffer) => void;
+  readonly #listener: PayloadListener;
   readonly #topics: Array<Set<string>>;
 
   constructor(nodes: readonly RedisNode[], listener: PayloadListener) {
     super();
     this.#nodes = nodes;
-    this.#listener = (payload: Buffer) => listener(payload);
+    this.#listener = listener;
     this.#topics = nodes.map(() => new Set<string>());
     nodes.forEach((node, index) => {
       node.on('down', (error) => this.emit('down', index, error));

@@ -50,6 +50,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   readonly #store: QueueStore;
   readonly #ledger = new MembershipLedger();
   readonly #announcedDown = new Set<number>();
+  readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
 
   constructor(options: RedisChannelLayerOptions = {}) {
     super(options);
@@ -60,7 +61,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
     this.#mailbox = new LocalMailbox({
       now: this.now,
       capacityOf: (channel) => this.capacityOf(channel),
-      onDropped: (channel, reason) => this.announce('dropped', { channel, count: 1, reason }),
+      onDropped: this.#channelDropped,
       onWatch: (key) => this.#store.watch(key),
     });
     this.#store = new QueueStore({
@@ -72,7 +73,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
       now: this.now,
       expiryMs: this.expiryMs,
       pollLocal: true,
-      onDropped: (channel, reason) => this.announce('dropped', { channel, count: 1, reason }),
+      onDropped: this.#channelDropped,
     });
     this.#nodes.forEach((node, index) => {
       node.on('down', (error) => this.#onDown(index, error));

@@ -21,7 +21,7 @@ import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage } from '../ch
 import type { ChannelListener } from '../channel-listener';
 import type { SealedMessage } from '../message';
 import { isProcessLocal, nonLocalName } from '../names';
-import { decodePayload, encodeMessage, queueMember, queueMemberFor } from './codec';
+import { assertNoReservedKey, decodePayload, encodeMessage, queueMember, queueMemberFor } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { LocalMailbox } from './local-mailbox';
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, PUBLISH_OR_QUEUE } from './lua';
@@ -70,6 +70,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   readonly #local = new Map<string, Map<string, number>>();
   readonly #ledger = new MembershipLedger();
   readonly #announcedDown = new Set<number>();
+  readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
   readonly #onPayload = (payload: Buffer): void => this.#receivePayload(payload);
 
   constructor(options: RedisPubSubChannelLayerOptions = {}) {
@@ -80,7 +81,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     this.#mailbox = new LocalMailbox({
       now: this.now,
       capacityOf: (channel) => this.capacityOf(channel),
-      onDropped: (channel, reason) => this.announce('dropped', { channel, count: 1, reason }),
+      onDropped: this.#channelDropped,
       onWatch: (key) => this.#store?.watch(key),
     });
     if (options.cluster) {
@@ -102,7 +103,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         now: this.now,
         expiryMs: this.expiryMs,
         pollLocal: false,
-        onDropped: (channel, reason) => this.announce('dropped', { channel, count: 1, reason }),
+        onDropped: this.#channelDropped,
       });
     }
     this.#transport.on('down', (index, error) => this.#onDown(index, error));
@@ -122,16 +123,15 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     if (isProcessLocal(channel)) {
       const key = nonLocalName(channel);
       if (this.#inboxes.has(key)) {
-        encodeMessage(sealed.message); // same checks as a remote send (reserved key)
-        if (!this.#mailbox.hasRoom(channel)) throw new ChannelFull(channel, capacity);
-        this.#mailbox.deliver(channel, sealed, this.now() + this.expiryMs, 'refuse');
+        assertNoReservedKey(sealed.message); // refused as a remote send would refuse it
+        if (!this.#mailbox.deliver(channel, sealed, this.now() + this.expiryMs, 'refuse')) throw new ChannelFull(channel, capacity);
         return;
       }
       const encoded = encodeMessage(sealed.message);
       const envelope = writeEnvelope(EnvelopeKind.Direct, this.now(), this.processToken, channel, '', encoded);
       if (this.#store === undefined) {
         const receivers = await this.#transport.publish(key, this.#inboxTopic(key), envelope);
-        if (receivers === 0) this.emit('dropped', { channel, count: 1, reason: 'no process listens for this channel' });
+        if (receivers === 0) this.#channelDropped(channel, 'no process listens for this channel');
         return;
       }
       // Nobody listening (yet): the message waits in the channel's queue, drained when its process subscribes.
@@ -311,8 +311,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     let dropped = 0;
     for (const [channel, joinedAt] of members) {
       if (joinedAt <= cutoff) members.delete(channel);
-      else if (!this.#mailbox.hasRoom(channel)) dropped++;
-      else this.#mailbox.deliver(channel, sealed, expiresAt, 'refuse');
+      else if (!this.#mailbox.deliver(channel, sealed, expiresAt, 'refuse')) dropped++;
     }
     if (members.size === 0) {
       this.#local.delete(group);
@@ -334,7 +333,9 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
           return;
         }
         case EnvelopeKind.Direct:
-          this.#mailbox.deliver(envelope.a, decodePayload(envelope.body).sealed, envelope.sentAt + this.expiryMs, 'refuse');
+          if (!this.#mailbox.deliver(envelope.a, decodePayload(envelope.body).sealed, envelope.sentAt + this.expiryMs, 'refuse')) {
+            this.#channelDropped(envelope.a, 'local buffer full');
+          }
           return;
         case EnvelopeKind.Join:
           this.#ledger.add(envelope.b, envelope.a, envelope.sentAt);
