@@ -21,14 +21,13 @@ export async function loadUserModule(
 ): Promise<{ exports: Record<string, unknown>; application: Application | undefined }> {
   const target = resolveModule(specifier, io.cwd);
   const loaded = await loadModule(target);
-  if (!requireApplication) {
-    try {
-      return { exports: loaded, application: findApplication(loaded, target) };
-    } catch {
-      return { exports: loaded, application: undefined };
-    }
+  let application: Application | undefined;
+  try {
+    application = findApplication(loaded, target);
+  } catch (error) {
+    if (requireApplication) throw error;
   }
-  return { exports: loaded, application: findApplication(loaded, target) };
+  return { exports: loaded, application };
 }
 
 /** Configure the default layer from CHANNEL_LAYER_URL / REDIS_URL (before loading the module). */

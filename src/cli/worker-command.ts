@@ -5,17 +5,7 @@ import type { CliIo } from './cli-io';
 import { configureLayerFromEnv, connectLayer, loadUserModule, waitForSignal } from './command-context';
 import { WORKER_HELP } from './help';
 import { createLogger } from './logger';
-import { runWorker } from './worker';
-import { assertChannelName, isProcessLocal } from '../layers/names';
-
-function isValidChannelName(name: string): boolean {
-  try {
-    assertChannelName(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { assertWorkerChannel, runWorker } from './worker';
 
 /** Run the worker; resolves with the exit code after SIGTERM/SIGINT. */
 export async function workerCommand(argv: string[], io: CliIo): Promise<number> {
@@ -33,7 +23,9 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   const channels = named.length > 0 ? named : [...(declared ?? [])];
   if (channels.length === 0) throw usage('worker', 'name at least one channel to read, e.g. switchyard worker app.ts thumbnails');
   for (const channel of channels) {
-    if (!isValidChannelName(channel) || isProcessLocal(channel)) {
+    try {
+      assertWorkerChannel(channel);
+    } catch {
       throw usage('worker', `${JSON.stringify(channel)} is not a channel a worker can read: use names like "thumbnails" or "chat-bot" (letters, digits, - _ .; no "!")`);
     }
   }

@@ -146,6 +146,17 @@ class ChannelRunner {
 }
 
 /**
+ * Throws unless a worker can read `channel`: a valid channel name
+ * (InvalidChannelName) that is not process-local (InvalidOption).
+ */
+export function assertWorkerChannel(channel: string): void {
+  assertChannelName(channel);
+  if (isProcessLocal(channel)) {
+    throw new InvalidOption(`runWorker: ${JSON.stringify(channel)} is a process-local channel name; workers read named channels such as "thumbnails"`);
+  }
+}
+
+/**
  * Run `application` on `channels` of `layer` until `stop()`.
  *
  * @example
@@ -164,12 +175,7 @@ export function runWorker(options: WorkerOptions): WorkerHandle {
   }
   const channels = [...new Set(options.channels)];
   if (channels.length === 0) throw new InvalidOption('runWorker: name at least one channel to read');
-  for (const channel of channels) {
-    assertChannelName(channel);
-    if (isProcessLocal(channel)) {
-      throw new InvalidOption(`runWorker: ${JSON.stringify(channel)} is a process-local channel name; workers read named channels such as "thumbnails"`);
-    }
-  }
+  for (const channel of channels) assertWorkerChannel(channel);
   const abort = new AbortController();
   const runners = channels.map((channel) => new ChannelRunner(channel, options, abort.signal));
   let stopping: Promise<void> | undefined;

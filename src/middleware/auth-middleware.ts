@@ -79,6 +79,13 @@ function writePath(data: Record<string, unknown>, path: string[], value: unknown
   target[path[path.length - 1]] = value;
 }
 
+/** The scope's Session, or MiddlewareOrderError naming `helper` when SessionMiddleware is not outside it. */
+function sessionOf(scope: Scope, helper: string): Session {
+  const session = scope.session;
+  if (!(session instanceof Session)) throw new MiddlewareOrderError(helper, 'SessionMiddleware', 'session');
+  return session;
+}
+
 class AuthMiddlewareImpl extends BaseMiddleware {
   static override displayName = 'AuthMiddleware';
   readonly #config: AuthConfig;
@@ -98,11 +105,7 @@ class AuthMiddlewareImpl extends BaseMiddleware {
   }
 
   protected override async extendScope(scope: Scope): Promise<ScopeAdditions> {
-    const session = scope.session;
-    if (!(session instanceof Session)) {
-      throw new MiddlewareOrderError('AuthMiddleware', 'SessionMiddleware', 'session');
-    }
-    const stored = readPath(session, this.#config.path);
+    const stored = readPath(sessionOf(scope, 'AuthMiddleware'), this.#config.path);
     let user: unknown = null;
     if (stored !== undefined && stored !== null) {
       user = this.#deserializeUser ? await this.#deserializeUser(stored, scope) : stored;
@@ -147,12 +150,6 @@ export interface AuthMiddlewareStackOptions<U = unknown> extends SessionMiddlewa
 export function AuthMiddlewareStack<U = unknown>(inner: Application, options: AuthMiddlewareStackOptions<U>): Application {
   const { store, secret, name, ...auth } = options ?? ({} as AuthMiddlewareStackOptions<U>);
   return CookieMiddleware(SessionMiddleware(AuthMiddleware(inner, auth), { store, secret, name }));
-}
-
-function sessionOf(scope: Scope, helper: string): Session {
-  const session = scope.session;
-  if (!(session instanceof Session)) throw new MiddlewareOrderError(helper, 'SessionMiddleware', 'session');
-  return session;
 }
 
 /**

@@ -113,15 +113,12 @@ export class Session {
 
   /** Replace the data with what the store holds now (empty when the session is gone). */
   async reload(): Promise<void> {
-    const data = await loadStoredSession(this.#store, this.#id, Date.now());
-    for (const key of Object.keys(this)) delete this[key];
-    this.#assign(data);
+    this.#assign(await loadStoredSession(this.#store, this.#id, Date.now()));
   }
 
   /** Delete the session from the store and empty the data. */
   async destroy(): Promise<void> {
     await callStore((done) => this.#store.destroy(this.#id, done));
-    for (const key of Object.keys(this)) delete this[key];
     this.#assign(null);
   }
 
@@ -132,7 +129,9 @@ export class Session {
     return out;
   }
 
+  /** Replace every data key (and `cookie`) with `data`'s; `null` leaves an empty session. */
   #assign(data: StoredSession | null): void {
+    for (const key of Object.keys(this)) delete this[key];
     this.cookie = data?.cookie && typeof data.cookie === 'object' ? data.cookie : defaultCookie();
     if (!data) return;
     for (const key of Object.keys(data)) {

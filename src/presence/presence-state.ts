@@ -51,8 +51,8 @@ export class PresenceState {
   readonly #nodes = new Map<string, NodeGroups>();
   readonly #index = new Map<string, Map<string, MemberIndex>>();
 
-  /** Add or refresh one connection of `member` on `node`. */
-  add(node: string, group: string, member: string, connection: string, meta: PresenceMeta, at: number, changes: PresenceChange[]): void {
+  /** Add or refresh one connection of `member` on `node`; true when the connection is new. */
+  add(node: string, group: string, member: string, connection: string, meta: PresenceMeta, at: number, changes: PresenceChange[]): boolean {
     let groups = this.#nodes.get(node);
     if (groups === undefined) this.#nodes.set(node, (groups = new Map()));
     let members = groups.get(group);
@@ -68,7 +68,7 @@ export class PresenceState {
     if (entry === undefined) {
       byMember.set(member, { connections: 1, meta, at });
       changes.push({ kind: 'join', group, id: member, meta, connections: 1, node });
-      return;
+      return true;
     }
     if (existing === undefined) entry.connections++;
     const previousMeta = entry.meta;
@@ -81,15 +81,16 @@ export class PresenceState {
     if (existing === undefined || !sameMeta(previousMeta, entry.meta)) {
       changes.push({ kind: 'update', group, id: member, meta: entry.meta, connections: entry.connections, node });
     }
+    return existing === undefined;
   }
 
-  /** Remove one connection of `member` on `node`; a no-op when it is not there. */
-  remove(node: string, group: string, member: string, connection: string, changes: PresenceChange[]): void {
+  /** Remove one connection of `member` on `node`; false (and a no-op) when it is not there. */
+  remove(node: string, group: string, member: string, connection: string, changes: PresenceChange[]): boolean {
     const groups = this.#nodes.get(node);
     const members = groups?.get(group);
     const connections = members?.get(member);
     const removed = connections?.get(connection);
-    if (removed === undefined) return;
+    if (removed === undefined) return false;
     connections!.delete(connection);
     if (connections!.size === 0) {
       members!.delete(member);
@@ -102,10 +103,11 @@ export class PresenceState {
       byMember.delete(member);
       if (byMember.size === 0) this.#index.delete(group);
       changes.push({ kind: 'leave', group, id: member, meta: removed.meta, connections: 0, node });
-      return;
+      return true;
     }
     if (removed.at === entry.at) this.#recomputeMeta(group, member, entry);
     changes.push({ kind: 'update', group, id: member, meta: entry.meta, connections: entry.connections, node });
+    return true;
   }
 
   /** Forget a node (it left or timed out), reporting a leave for each member it alone kept present. */
@@ -156,11 +158,6 @@ export class PresenceState {
       }
     }
     return out;
-  }
-
-  /** True when `node` holds this connection. */
-  has(node: string, group: string, member: string, connection: string): boolean {
-    return this.#nodes.get(node)?.get(group)?.get(member)?.has(connection) ?? false;
   }
 
   /** Members present in `group` on any node. */

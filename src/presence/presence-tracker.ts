@@ -158,10 +158,8 @@ export class PresenceTracker {
     await this.#whenOpen();
     const at = Math.max(this.#clock(), this.#lastAt + 1);
     this.#lastAt = at;
-    const isNew = !this.#state.has(this.#node, group, member, connection);
     const changes: PresenceChange[] = [];
-    this.#state.add(this.#node, group, member, connection, sealed, at, changes);
-    if (isNew) {
+    if (this.#state.add(this.#node, group, member, connection, sealed, at, changes)) {
       const pairs = this.#byConnection.get(connection);
       if (pairs === undefined) this.#byConnection.set(connection, [[group, member]]);
       else pairs.push([group, member]);
@@ -296,9 +294,8 @@ export class PresenceTracker {
   // ------------------------------------------------------------ outgoing
 
   #untrack(group: string, member: string, connection: string): void {
-    if (!this.#state.has(this.#node, group, member, connection)) return;
     const changes: PresenceChange[] = [];
-    this.#state.remove(this.#node, group, member, connection, changes);
+    if (!this.#state.remove(this.#node, group, member, connection, changes)) return;
     const pairs = this.#byConnection.get(connection);
     if (pairs !== undefined) {
       const i = pairs.findIndex(([g, m]) => g === group && m === member);

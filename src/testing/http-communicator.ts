@@ -6,7 +6,7 @@ import type { Application, HttpScope } from '../application';
 import { UnexpectedOutput } from '../errors';
 import { ApplicationCommunicator } from './application-communicator';
 import { describeEvent } from './describe';
-import { normalizeHeaders, splitPath, type HeadersInit } from './scope';
+import { connectionScopeFields, type HeadersInit } from './scope';
 
 /** Options for `HttpCommunicator`. */
 export interface HttpCommunicatorOptions {
@@ -39,19 +39,12 @@ export class HttpCommunicator extends ApplicationCommunicator {
   declare readonly scope: HttpScope;
 
   constructor(app: Application, method: string, path: string, options: HttpCommunicatorOptions = {}) {
-    const { path: decoded, rawPath, queryString } = splitPath(path);
     const scope: HttpScope = {
       type: 'http',
       scheme: 'http',
       method: method.toUpperCase(),
       httpVersion: '1.1',
-      path: decoded,
-      rawPath,
-      queryString,
-      rootPath: '',
-      headers: normalizeHeaders(options.headers),
-      client: { host: '127.0.0.1', port: 0 },
-      server: { host: '127.0.0.1', port: 80 },
+      ...connectionScopeFields(path, options.headers),
       ...options.scope,
     };
     super(app as Application, scope);

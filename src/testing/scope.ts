@@ -2,6 +2,7 @@
  * Scope construction for communicators: the same path, query and header
  * normalisation the real server applies, so a test sees what production sees.
  */
+import type { ConnectionScope } from '../application';
 
 /** Headers as a record or as `[name, value]` pairs (pairs may repeat a name). */
 export type HeadersInit = Record<string, string> | ReadonlyArray<readonly [string, string]>;
@@ -45,4 +46,21 @@ export function splitPath(target: string): SplitPath {
     path = pathPart; // malformed escapes: keep what was given, as the server does
   }
   return { path, rawPath, queryString };
+}
+
+/**
+ * The fields every communicator scope shares: the split request target, the
+ * normalised headers, and loopback client and server addresses.
+ */
+export function connectionScopeFields(
+  target: string,
+  headers: HeadersInit | undefined,
+): Pick<ConnectionScope, 'path' | 'rawPath' | 'queryString' | 'rootPath' | 'headers' | 'client' | 'server'> {
+  return {
+    ...splitPath(target),
+    rootPath: '',
+    headers: normalizeHeaders(headers),
+    client: { host: '127.0.0.1', port: 0 },
+    server: { host: '127.0.0.1', port: 80 },
+  };
 }

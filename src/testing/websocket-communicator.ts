@@ -6,7 +6,7 @@ import type { Application, Event, WebsocketScope } from '../application';
 import { CommunicatorTimeout, DenyConnection, UnexpectedOutput, handshakeStatusOf } from '../errors';
 import { ApplicationCommunicator } from './application-communicator';
 import { describeEvent } from './describe';
-import { normalizeHeaders, splitPath, type HeadersInit } from './scope';
+import { connectionScopeFields, type HeadersInit } from './scope';
 
 /** Options for `WebsocketCommunicator`. */
 export interface WebsocketCommunicatorOptions {
@@ -55,17 +55,10 @@ export class WebsocketCommunicator extends ApplicationCommunicator {
   #closed = false;
 
   constructor(app: Application, path: string, options: WebsocketCommunicatorOptions = {}) {
-    const { path: decoded, rawPath, queryString } = splitPath(path);
     const scope: WebsocketScope = {
       type: 'websocket',
       scheme: 'ws',
-      path: decoded,
-      rawPath,
-      queryString,
-      rootPath: '',
-      headers: normalizeHeaders(options.headers),
-      client: { host: '127.0.0.1', port: 0 },
-      server: { host: '127.0.0.1', port: 80 },
+      ...connectionScopeFields(path, options.headers),
       subprotocols: options.subprotocols ? [...options.subprotocols] : [],
       ...options.scope,
     };

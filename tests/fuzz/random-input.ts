@@ -4,6 +4,8 @@
  * between clients is still the machine's).
  */
 
+import { encodeFrame } from '../helpers/raw-tcp';
+
 /** A seeded PRNG: `next()` in [0, 1). */
 export class Prng {
   #state: number;
@@ -91,32 +93,17 @@ export function randomFrame(rng: Prng, maxPayload: number): FuzzFrame {
   }
 }
 
-/** A masked client frame (RFC 6455 §5.2) with the given first byte; used to build protocol violations. */
-export function clientFrame(first: number, payload: Buffer, masked = true): Buffer {
-  const length = payload.length;
-  const header: number[] = [first];
-  const maskBit = masked ? 0x80 : 0;
-  if (length < 126) header.push(maskBit | length);
-  else if (length < 65536) header.push(maskBit | 126, length >> 8, length & 0xff);
-  else throw new RangeError('frame too long for this helper');
-  if (!masked) return Buffer.concat([Buffer.from(header), payload]);
-  const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-  const body = Buffer.allocUnsafe(length);
-  for (let i = 0; i < length; i++) body[i] = payload[i] ^ mask[i & 3];
-  return Buffer.concat([Buffer.from(header), mask, body]);
-}
-
 /** Bytes that break the WebSocket protocol once the handshake is done. */
 export function protocolViolation(rng: Prng): { name: string; bytes: Buffer } {
   const payload = Buffer.from('hi');
   return rng.pick([
-    { name: 'unmasked frame', bytes: clientFrame(0x81, payload, false) },
-    { name: 'reserved opcode 0x3', bytes: clientFrame(0x83, payload) },
-    { name: 'RSV1 without extension', bytes: clientFrame(0xc1, payload) },
-    { name: 'continuation without start', bytes: clientFrame(0x80, payload) },
-    { name: 'fragmented ping', bytes: clientFrame(0x09, payload) },
-    { name: 'oversized ping', bytes: clientFrame(0x89, Buffer.alloc(200)) },
-    { name: 'close with code 999', bytes: clientFrame(0x88, Buffer.from([0x03, 0xe7])) },
+    { name: 'unmasked frame', bytes: encodeFrame({ opcode: 0x1, payload, mask: false }) },
+    { name: 'reserved opcode 0x3', bytes: encodeFrame({ opcode: 0x3, payload }) },
+    { name: 'RSV1 without extension', bytes: encodeFrame({ opcode: 0x1, payload, rsv1: true }) },
+    { name: 'continuation without start', bytes: encodeFrame({ opcode: 0x0, payload }) },
+    { name: 'fragmented ping', bytes: encodeFrame({ opcode: 0x9, payload, fin: false }) },
+    { name: 'oversized ping', bytes: encodeFrame({ opcode: 0x9, payload: Buffer.alloc(200) }) },
+    { name: 'close with code 999', bytes: encodeFrame({ opcode: 0x8, payload: Buffer.from([0x03, 0xe7]) }) },
     // RSV bits set in the first byte, so the frame is refused as soon as it starts.
     { name: 'random bytes', bytes: Buffer.concat([Buffer.from([0x70 | rng.int(0, 15)]), rng.bytes(rng.int(1, 64))]) },
   ]);

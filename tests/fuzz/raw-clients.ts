@@ -4,8 +4,8 @@
  * handshake. Every client gives up after `capMs`, so a run is bounded even if
  * the server is not.
  */
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { handshakeRequest } from '../helpers/raw-tcp';
 import type { Prng } from './random-input';
 import { protocolViolation } from './random-input';
 
@@ -20,35 +20,21 @@ export interface RawOutcome {
   closeCode?: number;
 }
 
-function handshake(path: string, extra: string[] = [], version = '13'): string {
-  return [
-    `GET ${path} HTTP/1.1`,
-    'Host: 127.0.0.1',
-    'Upgrade: websocket',
-    'Connection: Upgrade',
-    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
-    `Sec-WebSocket-Version: ${version}`,
-    ...extra,
-    '',
-    '',
-  ].join('\r\n');
-}
-
 /** The malformed handshakes, by name: what to write (undefined: write nothing). */
 export function malformedHandshakes(rng: Prng): Array<{ name: string; bytes: string | Buffer | undefined }> {
   return [
     { name: 'garbage', bytes: Buffer.concat([rng.bytes(rng.int(1, 300)), Buffer.from('\r\n\r\n')]) },
     { name: 'half headers then silence', bytes: 'GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n' },
     { name: 'silent TCP', bytes: undefined },
-    { name: 'unsupported version', bytes: handshake('/echo', [], '99') },
-    { name: 'malformed version', bytes: handshake('/echo', [], 'thirteen') },
+    { name: 'unsupported version', bytes: handshakeRequest('/echo', { 'Sec-WebSocket-Version': '99' }) },
+    { name: 'malformed version', bytes: handshakeRequest('/echo', { 'Sec-WebSocket-Version': 'thirteen' }) },
     { name: 'missing key', bytes: 'GET /echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n' },
-    { name: 'POST upgrade', bytes: handshake('/echo').replace(/^GET/, 'POST') },
-    { name: 'bad subprotocol header', bytes: handshake('/echo', ['Sec-WebSocket-Protocol: a b,,"c"']) },
-    { name: 'huge headers', bytes: handshake('/echo', [`X-Big: ${'a'.repeat(rng.int(17_000, 40_000))}`]) },
-    { name: 'many headers', bytes: handshake('/echo', Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`)) },
-    { name: 'bad request target', bytes: handshake('/%zz/\u0000') },
-    { name: 'unknown route', bytes: handshake(`/nope/${rng.int(0, 1e6)}`) },
+    { name: 'POST upgrade', bytes: handshakeRequest('/echo').replace(/^GET/, 'POST') },
+    { name: 'bad subprotocol header', bytes: handshakeRequest('/echo', { 'Sec-WebSocket-Protocol': 'a b,,"c"' }) },
+    { name: 'huge headers', bytes: handshakeRequest('/echo', { 'X-Big': 'a'.repeat(rng.int(17_000, 40_000)) }) },
+    { name: 'many headers', bytes: handshakeRequest('/echo', Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`X-H${i}`, 'v']))) },
+    { name: 'bad request target', bytes: handshakeRequest('/%zz/\u0000') },
+    { name: 'unknown route', bytes: handshakeRequest(`/nope/${rng.int(0, 1e6)}`) },
   ];
 }
 
@@ -122,6 +108,6 @@ export function rawProtocolViolation(port: number, rng: Prng, capMs: number): Pr
         buffer = buffer.subarray(offset + length);
       }
     });
-    socket.on('connect', () => socket.write(handshake('/echo')));
+    socket.on('connect', () => socket.write(handshakeRequest('/echo')));
   });
 }

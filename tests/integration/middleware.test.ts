@@ -13,43 +13,20 @@ import { RateLimitMiddleware } from '../../src/middleware/rate-limit';
 import { SessionMiddleware } from '../../src/middleware/session-middleware';
 import { TokenAuthMiddleware } from '../../src/middleware/token-auth-middleware';
 import { ProtocolTypeRouter } from '../../src/routing/protocol-type-router';
-import { closeAll, registerCloser } from '../helpers/cleanup';
-import { DEFAULT_WAIT_MS, withTimeout } from '../helpers/deadline';
+import { closeAll } from '../helpers/cleanup';
 import { startServer } from '../helpers/start-server';
+import { tryConnect, type TestClient } from '../helpers/ws-client';
 
 const SECRET = 'integration secret';
 
 afterEach(closeAll);
 
-type Outcome = { open: true; ws: WebSocket; protocol: string } | { open: false; status: number };
+type Outcome = { open: true; client: TestClient; protocol: string } | { open: false; status: number };
 
 /** Opens a client; resolves when it is open or the handshake was refused. */
-function connect(url: string, protocols: string[] = [], options: WebSocket.ClientOptions = {}): Promise<Outcome> {
-  const ws = new WebSocket(url, protocols, options);
-  registerCloser(() => {
-    if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
-  });
-  return withTimeout(
-    new Promise<Outcome>((resolve, reject) => {
-      ws.once('open', () => resolve({ open: true, ws, protocol: ws.protocol }));
-      ws.once('unexpected-response', (_req, res) => {
-        res.resume();
-        resolve({ open: false, status: res.statusCode ?? 0 });
-        ws.terminate();
-      });
-      ws.once('error', (error) => reject(error));
-    }),
-    DEFAULT_WAIT_MS,
-    `handshake with ${url}`,
-  );
-}
-
-function nextMessage(ws: WebSocket): Promise<string> {
-  return withTimeout(new Promise((resolve) => ws.once('message', (data) => resolve(String(data)))), DEFAULT_WAIT_MS, 'a message');
-}
-
-function closed(ws: WebSocket): Promise<number> {
-  return withTimeout(new Promise((resolve) => ws.once('close', (code) => resolve(code))), DEFAULT_WAIT_MS, 'the close');
+async function connect(url: string, protocols: string[] = [], wsOptions: WebSocket.ClientOptions = {}): Promise<Outcome> {
+  const outcome = await tryConnect(url, { protocols, wsOptions });
+  return outcome.ok ? { open: true, client: outcome.client, protocol: outcome.client.protocol } : { open: false, status: outcome.status };
 }
 
 /** Accepts; answers every text frame with JSON of scope.user; `login:<name>` logs in first. */
@@ -83,17 +60,17 @@ describe('sessions shared with express over real sockets', () => {
 
     const client = await connect(`${started.url}/ws/`, [], { headers: { cookie } });
     if (!client.open) throw new Error(`refused with ${client.status}`);
-    client.ws.send('who');
-    expect(JSON.parse(await nextMessage(client.ws))).toEqual({ user: { name: 'ada' }, authenticated: true });
+    client.client.send('who');
+    expect(JSON.parse(await client.client.nextText())).toEqual({ user: { name: 'ada' }, authenticated: true });
 
-    client.ws.send('login:grace');
-    expect(JSON.parse(await nextMessage(client.ws))).toEqual({ user: { name: 'grace' }, authenticated: true });
+    client.client.send('login:grace');
+    expect(JSON.parse(await client.client.nextText())).toEqual({ user: { name: 'grace' }, authenticated: true });
     expect(await (await fetch(`${started.httpUrl}/me`, { headers: { cookie } })).json()).toEqual({ name: 'grace' });
 
     const anonymous = await connect(`${started.url}/ws/`);
     if (!anonymous.open) throw new Error('refused');
-    anonymous.ws.send('who');
-    expect(JSON.parse(await nextMessage(anonymous.ws))).toMatchObject({ authenticated: false });
+    anonymous.client.send('who');
+    expect(JSON.parse(await anonymous.client.nextText())).toMatchObject({ authenticated: false });
     expect(started.errors).toEqual([]);
   });
 
@@ -121,8 +98,8 @@ describe('handshake refusals on the wire', () => {
     const viaProtocol = await connect(`${started.url}/ws/`, ['bearer', token()]);
     expect(viaProtocol).toMatchObject({ open: true, protocol: 'bearer' });
     if (!viaProtocol.open) return;
-    viaProtocol.ws.send('who');
-    expect(JSON.parse(await nextMessage(viaProtocol.ws))).toMatchObject({ user: { sub: 'ada' } });
+    viaProtocol.client.send('who');
+    expect(JSON.parse(await viaProtocol.client.nextText())).toMatchObject({ user: { sub: 'ada' } });
     expect(started.errors).toEqual([]); // 4xx refusals are not reported as errors
   });
 
@@ -157,16 +134,16 @@ describe('rate limit over real sockets', () => {
     const calm = await connect(`${started.url}/ws/`);
     if (!flooder.open || !calm.open) throw new Error('refused');
 
-    const code = closed(flooder.ws);
-    for (let i = 0; i < 20; i++) flooder.ws.send(`f${i}`);
-    expect(await code).toBe(1008);
+    const closed = flooder.client.closed();
+    for (let i = 0; i < 20; i++) flooder.client.send(`f${i}`);
+    expect((await closed).code).toBe(1008);
 
     for (let i = 0; i < 5; i++) {
-      calm.ws.send(`c${i}`);
-      expect(await nextMessage(calm.ws)).toBe(`c${i}`);
+      calm.client.send(`c${i}`);
+      expect(await calm.client.nextText()).toBe(`c${i}`);
     }
     expect(disconnects).toBe(1);
-    expect(calm.ws.readyState).toBe(WebSocket.OPEN);
+    expect(calm.client.ws.readyState).toBe(WebSocket.OPEN);
     expect(started.errors).toEqual([]);
   });
 });
