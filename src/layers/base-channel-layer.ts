@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { ChannelFull, InvalidChannelName, InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
+import { positiveOption } from '../option-checks';
 import { CapacityTable } from './capacity';
 import { LISTEN, UNLISTEN, type ChannelListener, type ListenableLayer } from './channel-listener';
 import {
@@ -74,8 +75,8 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
 
   constructor(options: ChannelLayerOptions = {}) {
     super();
-    this.expiry = positiveSeconds(options.expiry, 'expiry', LAYER_DEFAULTS.expiry);
-    this.groupExpiry = positiveSeconds(options.groupExpiry, 'groupExpiry', LAYER_DEFAULTS.groupExpiry);
+    this.expiry = positiveOption(options.expiry, 'expiry', 'seconds', LAYER_DEFAULTS.expiry);
+    this.groupExpiry = positiveOption(options.groupExpiry, 'groupExpiry', 'seconds', LAYER_DEFAULTS.groupExpiry);
     this.expiryMs = this.expiry * 1000;
     this.groupExpiryMs = this.groupExpiry * 1000;
     this.#capacity = new CapacityTable(options.capacity ?? LAYER_DEFAULTS.capacity, options.channelCapacity);
@@ -284,10 +285,3 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   }
 }
 
-function positiveSeconds(value: unknown, option: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidOption(`${option} must be a positive number of seconds, got ${String(value)}`);
-  }
-  return value;
-}

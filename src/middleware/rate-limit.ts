@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Application, Event, Receive, Scope, Send } from '../application';
 import { InvalidOption, RateLimited } from '../errors';
+import { positiveOption } from '../option-checks';
 import { BaseMiddleware } from './base-middleware';
 
 /** Options of RateLimitMiddleware. */
@@ -27,13 +28,6 @@ export interface RateLimitOptions {
 
 /** The text of the error frame sent in `error-frame` mode. */
 export const RATE_LIMITED_FRAME = JSON.stringify({ type: 'error', code: 'ERR_RATE_LIMITED', detail: 'rate limit exceeded' });
-
-function positive(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidOption(`RateLimitMiddleware: options.${name} must be a positive number, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
 
 /**
  * A token bucket on a caller-supplied clock: `take(now)` is true when a
@@ -77,8 +71,8 @@ class RateLimitMiddlewareImpl extends BaseMiddleware {
   constructor(inner: Application, options: RateLimitOptions) {
     super(inner);
     const o = options ?? ({} as RateLimitOptions);
-    this.#rate = positive(o.messagesPerSecond, 'messagesPerSecond');
-    this.#burst = o.burst === undefined ? Math.max(1, this.#rate) : positive(o.burst, 'burst');
+    this.#rate = positiveOption(o.messagesPerSecond, 'RateLimitMiddleware: options.messagesPerSecond');
+    this.#burst = o.burst === undefined ? Math.max(1, this.#rate) : positiveOption(o.burst, 'RateLimitMiddleware: options.burst');
     if (this.#burst < 1) throw new InvalidOption('RateLimitMiddleware: options.burst must be at least 1');
     const onLimit = o.onLimit ?? 'close';
     if (onLimit !== 'close' && onLimit !== 'error-frame') {

@@ -17,6 +17,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
+import { positiveOption } from '../option-checks';
 import type { ChannelLayer, LayerMessage } from '../layers/channel-layer';
 import { sealMessage } from '../layers/message';
 import { assertGroupName } from '../layers/names';
@@ -58,13 +59,6 @@ interface Peer {
 
 const DEFAULT_TOPIC = 'switchyard.presence';
 const RETRY_MS = 200;
-
-function positive(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidOption(`PresenceTracker: ${name} must be a positive number of milliseconds, got ${String(value)}`);
-  }
-  return value;
-}
 
 function id(what: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) {
@@ -116,8 +110,8 @@ export class PresenceTracker {
       throw new InvalidOption('PresenceTracker needs a ChannelLayer, e.g. new PresenceTracker(getChannelLayer()!)');
     }
     this.#layer = layer;
-    this.heartbeatMs = positive('heartbeatMs', options.heartbeatMs ?? 5000);
-    this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? 3 * this.heartbeatMs);
+    this.heartbeatMs = positiveOption(options.heartbeatMs ?? 5000, 'PresenceTracker: heartbeatMs', 'milliseconds');
+    this.timeoutMs = positiveOption(options.timeoutMs ?? 3 * this.heartbeatMs, 'PresenceTracker: timeoutMs', 'milliseconds');
     if (this.timeoutMs <= this.heartbeatMs) {
       throw new InvalidOption(
         `PresenceTracker: timeoutMs (${this.timeoutMs}) must exceed heartbeatMs (${this.heartbeatMs}); 3 x heartbeatMs is a good choice`,

@@ -3,6 +3,7 @@
  */
 import type { RedisClientOptions } from 'redis';
 import { InvalidOption } from '../../errors';
+import { positiveOption } from '../../option-checks';
 import type { ChannelLayerOptions } from '../channel-layer';
 import { DEFAULT_TIMING, type ConnectionTiming } from './connection';
 
@@ -44,14 +45,6 @@ export interface ResolvedRedisOptions {
   clientOptions: Partial<RedisClientOptions>;
 }
 
-function positive(value: unknown, option: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidOption(`${option} must be a positive number, got ${String(value)}`);
-  }
-  return value;
-}
-
 function checkUrl(url: unknown, option: string): string {
   if (typeof url !== 'string') throw new InvalidOption(`${option} must be a redis:// or rediss:// URL string`);
   let parsed: URL;
@@ -82,12 +75,12 @@ export function resolveRedisOptions(options: RedisLayerOptions): ResolvedRedisOp
     throw new InvalidOption(`prefix must be a string without spaces or glob characters (* ? [ ] \\), got ${JSON.stringify(prefix)}`);
   }
   const timing: ConnectionTiming = {
-    connectTimeout: positive(options.connectTimeout, 'connectTimeout', DEFAULT_TIMING.connectTimeout),
-    commandTimeout: positive(options.commandTimeout, 'commandTimeout', DEFAULT_TIMING.commandTimeout),
-    retryMinDelay: positive(options.retryMinDelay, 'retryMinDelay', DEFAULT_TIMING.retryMinDelay),
-    retryMaxDelay: positive(options.retryMaxDelay, 'retryMaxDelay', DEFAULT_TIMING.retryMaxDelay),
+    connectTimeout: positiveOption(options.connectTimeout, 'connectTimeout', 'milliseconds', DEFAULT_TIMING.connectTimeout),
+    commandTimeout: positiveOption(options.commandTimeout, 'commandTimeout', 'milliseconds', DEFAULT_TIMING.commandTimeout),
+    retryMinDelay: positiveOption(options.retryMinDelay, 'retryMinDelay', 'milliseconds', DEFAULT_TIMING.retryMinDelay),
+    retryMaxDelay: positiveOption(options.retryMaxDelay, 'retryMaxDelay', 'milliseconds', DEFAULT_TIMING.retryMaxDelay),
   };
-  const blockTimeout = positive(options.blockTimeout, 'blockTimeout', 5);
+  const blockTimeout = positiveOption(options.blockTimeout, 'blockTimeout', 'seconds', 5);
   const clientOptions = options.clientOptions ?? {};
   if (typeof clientOptions !== 'object' || clientOptions === null) throw new InvalidOption('clientOptions must be an object');
   return { hosts, prefix, timing, blockTimeout, clientOptions };
