@@ -9,6 +9,7 @@ import type { Application, Event, Receive, Scope, Send } from '../application';
 import { AuthenticationFailed, InvalidOption } from '../errors';
 import { AnonymousUser } from './auth-middleware';
 import { BaseMiddleware, headersOf } from './base-middleware';
+import { HTTP_TOKEN } from '../server/request-scope';
 
 /** Where a token was found. */
 export type TokenSource = 'header' | 'subprotocol' | 'query';
@@ -164,7 +165,7 @@ class TokenAuthMiddlewareImpl extends BaseMiddleware {
     }
     const subprotocol = o.subprotocol ?? 'bearer';
     const queryParam = o.queryParam ?? 'token';
-    if (subprotocol !== false && (typeof subprotocol !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(subprotocol))) {
+    if (subprotocol !== false && (typeof subprotocol !== 'string' || !HTTP_TOKEN.test(subprotocol))) {
       throw new InvalidOption('TokenAuthMiddleware: options.subprotocol must be false or a valid subprotocol token such as "bearer"');
     }
     if (queryParam !== false && (typeof queryParam !== 'string' || queryParam === '')) {

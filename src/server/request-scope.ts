@@ -20,7 +20,8 @@ interface Target {
   queryString: string;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** An HTTP token (RFC 9110), the syntax of a subprotocol name. */
+export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 function splitTarget(url: string): Target | null {
@@ -101,7 +102,7 @@ export function parseSubprotocols(header: string | undefined): string[] | null {
   const offered: string[] = [];
   for (const part of header.split(',')) {
     const name = part.trim();
-    if (!TOKEN.test(name) || offered.includes(name)) return null;
+    if (!HTTP_TOKEN.test(name) || offered.includes(name)) return null;
     offered.push(name);
   }
   return offered;

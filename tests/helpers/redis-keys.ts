@@ -20,6 +20,11 @@ export async function deleteKeysUnder(url: string, prefixes: Iterable<string>): 
   }
 }
 
+/** A key prefix no other test or run uses: `sy-<label>-<random>:`. */
+export function freshPrefix(label: string): string {
+  return `sy-${label}-${randomBytes(4).toString('hex')}:`;
+}
+
 /**
  * Call at the top of a test file or describe: a fresh prefix
  * `sy-<label>-<random>:` before each test, returned by the getter, and all
@@ -28,7 +33,7 @@ export async function deleteKeysUnder(url: string, prefixes: Iterable<string>): 
 export function prefixPerTest(label: string, url: string = process.env.REDIS_URL!): () => string {
   const used: string[] = [];
   beforeEach(() => {
-    used.push(`sy-${label}-${randomBytes(4).toString('hex')}:`);
+    used.push(freshPrefix(label));
   });
   afterAll(() => deleteKeysUnder(url, used));
   return () => used[used.length - 1]!;

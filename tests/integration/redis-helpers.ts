@@ -1,12 +1,9 @@
 /** Small bounded waits shared by the Redis integration tests. */
-import { randomBytes } from 'node:crypto';
 import type { ChannelLayer, ChannelLayerEvents } from '../../src/layers/channel-layer';
 import { DEFAULT_WAIT_MS, withTimeout } from '../helpers/deadline';
 
 /** A fresh key prefix for one test. */
-export function testPrefix(label: string): string {
-  return `sy-${label}-${randomBytes(4).toString('hex')}:`;
-}
+export { freshPrefix as testPrefix } from '../helpers/redis-keys';
 
 /** Resolve with the next `event` from `layer`, or fail after `timeoutMs`. */
 export function nextEvent<E extends keyof ChannelLayerEvents>(
