@@ -7,6 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
 import { waitForOutput } from '../helpers/child-output';
+import { stopChild } from '../helpers/stop-child';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
@@ -55,14 +56,8 @@ export function spawnNode(args: string[], env: NodeJS.ProcessEnv): Child {
       child.stdin.write(`${line}\n`);
     },
     async stop(ms = 8_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
+      await stopChild(child, ms);
+      return exited;
     },
   };
   running.add(handle);

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { deleteKeysUnder } from '../helpers/redis-keys';
+import { stopChild } from '../helpers/stop-child';
 import WebSocket from 'ws';
 import { testPrefix } from './redis-helpers';
 
@@ -32,13 +33,7 @@ function startServer(layerUrl: string): Promise<ServerProcess> {
       child.kill('SIGKILL');
       reject(new Error(`server did not start within 15 s:\n${output}`));
     }, 15_000);
-    const stop = (): Promise<void> =>
-      new Promise((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      });
+    const stop = (): Promise<void> => stopChild(child, 5000);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../setup/redis-server';
+import { stopChild } from '../helpers/stop-child';
 
 /** Debian's interpreter: the one the python3-* packages install into. */
 export const PYTHON = process.env.INTEROP_PYTHON ?? '/usr/bin/python3';
@@ -65,13 +66,7 @@ export async function startDjangoApp(env: { hosts: string[]; prefix: string }): 
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    });
+  const stop = (): Promise<void> => stopChild(child, 3000);
   const deadline = Date.now() + 20_000;
   while (!(await portOpen(port))) {
     if (child.exitCode !== null) throw new Error(`daphne exited with code ${child.exitCode}:\n${output}`);
