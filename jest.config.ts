@@ -10,8 +10,8 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^switchyard$': '<rootDir>/src/index.ts',
-    '^switchyard/testing$': '<rootDir>/src/testing/index.ts',
+    '^switchyard-channels$': '<rootDir>/src/index.ts',
+    '^switchyard-channels/testing$': '<rootDir>/src/testing/index.ts',
   },
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/tests/setup/global-setup.ts',

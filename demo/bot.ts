@@ -8,7 +8,7 @@
  * keeps its own presence tracker, which learns every process's members from
  * its peers, to answer /who.
  */
-import { NoChannelLayer, PresenceTracker, getChannelLayer } from 'switchyard';
+import { NoChannelLayer, PresenceTracker, getChannelLayer } from 'switchyard-channels';
 import { createBotApplication } from './chat-bot';
 
 // `switchyard worker` configures the layer from the environment before loading this module.

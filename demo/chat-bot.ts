@@ -4,7 +4,7 @@
  * sender alone (a private chat frame) through the sender's channel, which
  * works from any process on a shared layer.
  */
-import { AsyncConsumer, ChannelNameRouter, type Application, type PresenceTracker } from 'switchyard';
+import { AsyncConsumer, ChannelNameRouter, type Application, type PresenceTracker } from 'switchyard-channels';
 import { isRoomName, roomGroup, roomOfGroup } from './names';
 import { toRoomMember } from './presence-feed';
 

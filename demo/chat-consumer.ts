@@ -12,7 +12,7 @@ import {
   routeKwargs,
   type PresenceTracker,
   type SwitchyardError,
-} from 'switchyard';
+} from 'switchyard-channels';
 import { BOT_CHANNEL, type BotCommand } from './chat-bot';
 import { ChatMessageDto } from './message-dto';
 import { cleanName, guestName, isRoomName, memberId, roomGroup } from './names';

@@ -19,7 +19,7 @@ import {
   type ChannelLayer,
   type SwitchyardServer,
   type WorkerHandle,
-} from 'switchyard';
+} from 'switchyard-channels';
 import { BOT_CHANNEL, createBotApplication } from './chat-bot';
 import { CHAT_ROUTE, ChatConsumer } from './chat-consumer';
 import { LobbyConsumer } from './lobby-consumer';

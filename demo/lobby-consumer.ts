@@ -3,7 +3,7 @@
  * them and their member counts, on every process, pushed on each change.
  * The client sends nothing.
  */
-import { JsonWebsocketConsumer } from 'switchyard';
+import { JsonWebsocketConsumer } from 'switchyard-channels';
 import type { PresenceFeed } from './presence-feed';
 import type { RoomsFrame } from './protocol';
 

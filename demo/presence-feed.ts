@@ -8,7 +8,7 @@
  * the lobby's room counts at most once per `lobbyIntervalMs`, so a burst of
  * hundreds of joins costs each page a handful of frames, not hundreds.
  */
-import type { PresenceChange, PresenceMember, PresenceTracker } from 'switchyard';
+import type { PresenceChange, PresenceMember, PresenceTracker } from 'switchyard-channels';
 import { roomGroup, roomOfGroup } from './names';
 import type { RoomCount, RoomMember } from './protocol';
 

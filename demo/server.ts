@@ -9,7 +9,7 @@
  * (comma-separated host names pages may be served from, for the origin check).
  */
 import { parseArgs } from 'node:util';
-import { configureChannelLayers, startShell } from 'switchyard';
+import { configureChannelLayers, startShell } from 'switchyard-channels';
 import { createDemo, type Demo } from './create-demo';
 
 export { createDemo } from './create-demo';

@@ -1,6 +1,6 @@
 /**
  * Switchyard's public API. Everything an application imports comes from here;
- * the in-process test communicators live at `switchyard/testing`.
+ * the in-process test communicators live at `switchyard-channels/testing`.
  *
  * The sections follow the path a connection takes: server, routing,
  * middleware, consumers, channel layers.

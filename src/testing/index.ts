@@ -1,5 +1,5 @@
 /**
- * `switchyard/testing`: communicators that drive any application in-process,
+ * `switchyard-channels/testing`: communicators that drive any application in-process,
  * playing the server's role without a network.
  */
 export { ApplicationCommunicator } from './application-communicator';

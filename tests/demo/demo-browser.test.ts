@@ -14,7 +14,7 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { configureChannelLayers } from 'switchyard';
+import { configureChannelLayers } from 'switchyard-channels';
 import { createDemo } from '../../demo/create-demo';
 import { closeAll, connectClient, type TestClient } from '../helpers';
 import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';

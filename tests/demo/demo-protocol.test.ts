@@ -4,7 +4,7 @@
  * validation error frames, presence frames, the bot, the shell's bare
  * events, the origin check, the lobby and the rate limit's headroom.
  */
-import { closeChannelLayers, configureChannelLayers } from 'switchyard';
+import { closeChannelLayers, configureChannelLayers } from 'switchyard-channels';
 import { createDemo, type Demo } from '../../demo/create-demo';
 import { MAX_MESSAGE_LENGTH } from '../../demo/protocol';
 import { closeAll, connectClient, tryConnect, type TestClient } from '../helpers';

@@ -4,7 +4,7 @@
  * lobby and the bot span both. The spawned two-process version is in the
  * browser test.
  */
-import { closeChannelLayers, configureChannelLayers, getChannelLayer } from 'switchyard';
+import { closeChannelLayers, configureChannelLayers, getChannelLayer } from 'switchyard-channels';
 import { createDemo, type Demo } from '../../demo/create-demo';
 import { closeAll } from '../helpers';
 import { joinRoom, nextChat, nextFrame, nextOfType, type Frame } from './demo-clients';

@@ -6,12 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InMemoryChannelLayer, closeChannelLayers, configureChannelLayers, type Application } from 'switchyard';
-import { WebsocketCommunicator } from 'switchyard/testing';
+import { InMemoryChannelLayer, closeChannelLayers, configureChannelLayers, type Application } from 'switchyard-channels';
+import { WebsocketCommunicator } from 'switchyard-channels/testing';
 
 const served: Array<{ app: Application; options: unknown }> = [];
-jest.mock('switchyard', () => {
-  const actual = jest.requireActual('switchyard');
+jest.mock('switchyard-channels', () => {
+  const actual = jest.requireActual('switchyard-channels');
   return {
     ...actual,
     serve: (app: Application, options: unknown) => {

@@ -1,5 +1,5 @@
 // Kept identical to README.md's example (tests/docs/readme-example.test.ts checks it).
-import { JsonWebsocketConsumer, ProtocolTypeRouter, URLRouter, path, serve } from 'switchyard';
+import { JsonWebsocketConsumer, ProtocolTypeRouter, URLRouter, path, serve } from 'switchyard-channels';
 
 type Events = { 'chat.message': { message: string } };
 

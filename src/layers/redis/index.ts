@@ -11,7 +11,7 @@
  * Importing this module registers the schemes.
  *
  * @example
- * import 'switchyard/layers/redis'; // or via the package barrel
+ * import { RedisChannelLayer } from 'switchyard-channels';
  * configureChannelLayers({ default: 'redis://127.0.0.1:6379/0?prefix=chat' });
  */
 import { InvalidChannelLayerConfig } from '../../errors';
