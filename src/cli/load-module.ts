@@ -1,7 +1,8 @@
 /**
- * Loading the user's module and finding its application. TypeScript modules
- * load when tsx is registered (bin/switchyard.js does it in a source
- * checkout); JavaScript always does. `path/to/module:name` picks an export.
+ * Loading the user's module and finding its application. JavaScript always
+ * loads; TypeScript loads when a loader is registered (bin/switchyard.js
+ * registers tsx in a source checkout) or else with the user's own tsx,
+ * registered on first need. `path/to/module:name` picks an export.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -55,7 +56,7 @@ function isFile(candidate: string): boolean {
 /** Load the module's exports; a module that throws while loading is reported with its error. */
 export async function loadModule(target: ModuleTarget): Promise<Record<string, unknown>> {
   try {
-    return require(target.file) as Record<string, unknown>;
+    return requireUserModule(target);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE') {
@@ -71,12 +72,44 @@ export async function loadModule(target: ModuleTarget): Promise<Record<string, u
   }
 }
 
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+/** The error of a TypeScript module that no loader compiled (it fails to parse before any of it runs). */
+function notCompiled(target: ModuleTarget, error: unknown): boolean {
+  return TYPESCRIPT.test(target.file) && ((error as { code?: string })?.code === 'ERR_UNKNOWN_FILE_EXTENSION' || error instanceof SyntaxError);
+}
+
+let tsxRegistered = false;
+
+/**
+ * `require` the module. A TypeScript module that fails to parse because no
+ * loader is registered is retried once with tsx from the user's project
+ * (the module's folder, then the working directory): the installed package
+ * runs compiled JavaScript and does not depend on tsx itself.
+ */
+function requireUserModule(target: ModuleTarget): Record<string, unknown> {
+  try {
+    return require(target.file) as Record<string, unknown>;
+  } catch (error) {
+    if (tsxRegistered || !notCompiled(target, error)) throw error;
+    let tsx: string;
+    try {
+      tsx = require.resolve('tsx/cjs', { paths: [path.dirname(target.file), process.cwd()] });
+    } catch {
+      throw error;
+    }
+    require(tsx);
+    tsxRegistered = true;
+    return require(target.file) as Record<string, unknown>;
+  }
+}
+
 function loadFailure(target: ModuleTarget, error: unknown): ModuleLoadFailed {
   const err = error as Error & { code?: string };
-  if (err?.code === 'ERR_UNKNOWN_FILE_EXTENSION' || (/\.ts$/.test(target.file) && err instanceof SyntaxError)) {
+  if (notCompiled(target, error)) {
     return new ModuleLoadFailed(
       target.specifier,
-      `cannot load ${target.file}: TypeScript needs tsx (run through bin/switchyard.js in a source checkout, or 'node --import tsx'), or build to JavaScript first`,
+      `cannot load ${target.file}: a TypeScript module needs tsx in your project: npm install -D tsx (or build it to JavaScript)`,
       { cause: error },
     );
   }
