@@ -406,6 +406,34 @@ export class UnexpectedOutput extends SwitchyardError {
   }
 }
 
+// ---------------------------------------------------------------- optional dependencies
+
+/**
+ * A feature needs an optional peer dependency that is not installed: the
+ * Redis layers need `redis` and `@msgpack/msgpack`, DTO validation
+ * `class-validator` and `class-transformer`, JWT verification `jsonwebtoken`.
+ * The message names the missing package, the feature, and the `npm install`
+ * command that fixes it.
+ */
+export class MissingPeerDependency extends SwitchyardError {
+  /** The package that could not be loaded. */
+  readonly packageName: string;
+  /** What needed it, e.g. `the Redis channel layers`. */
+  readonly feature: string;
+  /** The packages to install, space-separated. */
+  readonly install: string;
+  constructor(packageName: string, feature: string, install = packageName, options?: ErrorOptions) {
+    super(
+      'ERR_MISSING_PEER_DEPENDENCY',
+      `the optional dependency ${JSON.stringify(packageName)} is not installed; it is needed for ${feature}: npm install ${install}`,
+      options,
+    );
+    this.packageName = packageName;
+    this.feature = feature;
+    this.install = install;
+  }
+}
+
 // ---------------------------------------------------------------- mapping to the wire
 
 /**

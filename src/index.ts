@@ -5,8 +5,6 @@
  * The sections follow the path a connection takes: server, routing,
  * middleware, consumers, channel layers.
  */
-import 'reflect-metadata';
-
 export * from './application';
 export * from './errors';
 export * from './close-codes';

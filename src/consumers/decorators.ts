@@ -3,7 +3,6 @@
  * `constants.ts`); `metadata.ts` reads it once per class, and the JSON
  * consumer routes by it.
  */
-import 'reflect-metadata';
 import { ACTION_HANDLERS, ACTION_METADATA } from './constants';
 
 /** A class whose instances a validated payload becomes (a class-validator DTO). */
@@ -17,16 +16,20 @@ export interface ActionMetadata {
   dto: DtoClass | null;
 }
 
+/** The value of an own property of `target`, or `fallback` when it has none (inherited ones belong to a base class). */
+function own<T>(target: object, key: symbol, fallback: T): T {
+  return Object.prototype.hasOwnProperty.call(target, key) ? (target as Record<symbol, T>)[key] : fallback;
+}
+
 function record(meta: ActionMetadata): MethodDecorator {
   return (target, propertyKey) => {
     if (typeof propertyKey !== 'string') {
       throw new TypeError('@Action and @DefaultAction decorate methods with string names, not symbols');
     }
-    Reflect.defineMetadata(ACTION_METADATA, meta, target, propertyKey);
-    const own: string[] = Reflect.hasOwnMetadata(ACTION_HANDLERS, target)
-      ? Reflect.getOwnMetadata(ACTION_HANDLERS, target)
-      : [];
-    Reflect.defineMetadata(ACTION_HANDLERS, [...own, propertyKey], target);
+    const handlers = own<string[]>(target, ACTION_HANDLERS, []);
+    const metadata = own<Record<string, ActionMetadata>>(target, ACTION_METADATA, {});
+    Object.defineProperty(target, ACTION_HANDLERS, { value: [...handlers, propertyKey], configurable: true });
+    Object.defineProperty(target, ACTION_METADATA, { value: { ...metadata, [propertyKey]: meta }, configurable: true });
   };
 }
 

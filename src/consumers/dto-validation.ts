@@ -2,10 +2,36 @@
  * Turns a JSON payload into a validated DTO instance with class-transformer
  * and class-validator, flattening nested failures into dotted field paths.
  */
-import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
 import { ValidationFailed, type ConstraintFailure } from '../errors';
+import { requirePeer } from '../peer-dependency';
 import type { DtoClass } from './decorators';
+
+/** The shape of a class-validator `ValidationError` that flattening reads. */
+export interface ValidationErrorLike {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: readonly ValidationErrorLike[];
+}
+
+/** The two functions DTO validation uses, from the optional peers class-transformer and class-validator. */
+interface DtoTools {
+  plainToInstance(cls: DtoClass, plain: object): object;
+  validate(instance: object, options: object): Promise<ValidationErrorLike[]>;
+}
+
+let tools: DtoTools | undefined;
+
+/** Loaded on the first validation, so consumers without DTOs never need the packages. */
+function dtoTools(): DtoTools {
+  if (tools === undefined) {
+    const feature = 'DTO validation (@Action or @DefaultAction with a DTO class, validateDto)';
+    const install = 'class-validator class-transformer';
+    const { plainToInstance } = requirePeer<Pick<DtoTools, 'plainToInstance'>>('class-transformer', feature, install);
+    const { validate } = requirePeer<Pick<DtoTools, 'validate'>>('class-validator', feature, install);
+    tools = { plainToInstance, validate };
+  }
+  return tools;
+}
 
 /** class-validator options used for every DTO: strip unknown fields, refuse unknown values. */
 export const DTO_VALIDATOR_OPTIONS = { whitelist: true, forbidUnknownValues: true } as const;
@@ -21,6 +47,7 @@ export async function validateDto<T extends object>(dto: DtoClass<T>, payload: u
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new ValidationFailed([{ field: '', constraint: 'isObject', message: 'a JSON object is expected' }]);
   }
+  const { plainToInstance, validate } = dtoTools();
   const instance = plainToInstance(dto, payload) as T;
   const errors = await validate(instance, DTO_VALIDATOR_OPTIONS);
   if (errors.length > 0) throw new ValidationFailed(flattenValidationErrors(errors));
@@ -28,7 +55,7 @@ export async function validateDto<T extends object>(dto: DtoClass<T>, payload: u
 }
 
 /** Flattens class-validator errors: one entry per failed constraint, nested fields dotted (`address.city`, `items.0.name`). */
-export function flattenValidationErrors(errors: readonly ValidationError[], prefix = ''): ConstraintFailure[] {
+export function flattenValidationErrors(errors: readonly ValidationErrorLike[], prefix = ''): ConstraintFailure[] {
   const out: ConstraintFailure[] = [];
   for (const error of errors) {
     const field = prefix ? `${prefix}.${error.property}` : error.property;

@@ -18,4 +18,5 @@ export type { ActionMetadata, DtoClass } from './decorators';
 export { readConsumerMetadata } from './metadata';
 export type { ActionRoute, ConsumerMetadata } from './metadata';
 export { validateDto, flattenValidationErrors, DTO_VALIDATOR_OPTIONS } from './dto-validation';
+export type { ValidationErrorLike } from './dto-validation';
 export { ACTION_HANDLERS, ACTION_METADATA } from './constants';

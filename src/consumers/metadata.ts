@@ -3,7 +3,6 @@
  * WeakMap), walking the prototype chain so subclasses inherit and may
  * override actions.
  */
-import 'reflect-metadata';
 import { InvalidOption } from '../errors';
 import { ACTION_HANDLERS, ACTION_METADATA } from './constants';
 import type { ActionMetadata, DtoClass } from './decorators';
@@ -42,11 +41,12 @@ export function readConsumerMetadata(consumerClass: Function): ConsumerMetadata 
   const actions = new Map<string, ActionRoute>();
   let defaultAction: ActionRoute | null = null;
   for (const proto of chain) {
-    if (!Reflect.hasOwnMetadata(ACTION_HANDLERS, proto)) continue;
+    if (!Object.prototype.hasOwnProperty.call(proto, ACTION_HANDLERS)) continue;
+    const declared = proto as { [ACTION_HANDLERS]: string[]; [ACTION_METADATA]: Record<string, ActionMetadata> };
     const seen = new Set<string>();
     let ownDefault: string | null = null;
-    for (const method of Reflect.getOwnMetadata(ACTION_HANDLERS, proto) as string[]) {
-      const meta = Reflect.getOwnMetadata(ACTION_METADATA, proto, method) as ActionMetadata;
+    for (const method of declared[ACTION_HANDLERS]) {
+      const meta = declared[ACTION_METADATA][method]!;
       const route = { method, dto: meta.dto };
       if (meta.action === null) {
         if (ownDefault !== null) {

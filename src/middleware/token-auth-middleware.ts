@@ -4,12 +4,60 @@
  * a query parameter; the verified user goes into `scope.user`.
  */
 import type { KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
 import type { Application, Event, Receive, Scope, Send } from '../application';
 import { AuthenticationFailed, InvalidOption } from '../errors';
 import { AnonymousUser } from './auth-middleware';
 import { BaseMiddleware, headersOf } from './base-middleware';
 import { HTTP_TOKEN } from '../server/request-scope';
+import { requirePeer } from '../peer-dependency';
+
+/**
+ * JWT signature algorithms, as jsonwebtoken names them (so its `Algorithm[]`
+ * is assignable). `none` is in the type for that reason only: it is refused
+ * with InvalidOption.
+ */
+export type JwtAlgorithm =
+  | 'HS256' | 'HS384' | 'HS512'
+  | 'RS256' | 'RS384' | 'RS512'
+  | 'ES256' | 'ES384' | 'ES512'
+  | 'PS256' | 'PS384' | 'PS512'
+  | 'none';
+
+/** The jsonwebtoken verify checks TokenAuthMiddleware passes through (see jsonwebtoken's `jwt.verify`). */
+export interface JwtVerifyOptions {
+  audience?: string | RegExp | Array<string | RegExp>;
+  issuer?: string | string[];
+  subject?: string;
+  jwtid?: string;
+  nonce?: string;
+  /** Largest accepted token age: seconds, or a string such as `'2h'`. */
+  maxAge?: string | number;
+  /** Seconds of clock skew tolerated for `exp` and `nbf`. */
+  clockTolerance?: number;
+  ignoreExpiration?: boolean;
+  ignoreNotBefore?: boolean;
+  allowInvalidAsymmetricKeyTypes?: boolean;
+}
+
+/** The verified claims of a JWT. */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  [claim: string]: unknown;
+}
+
+/** The part of jsonwebtoken this module uses, loaded when a JWT key is configured. */
+interface JsonWebToken {
+  verify(token: string, key: string | Buffer | KeyObject, options: object): string | JwtClaims;
+  TokenExpiredError: new (...args: never[]) => Error;
+}
+
+const JWT_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
 
 /** Where a token was found. */
 export type TokenSource = 'header' | 'subprotocol' | 'query';
@@ -21,9 +69,9 @@ export interface TokenAuthOptions<U = unknown> {
   /** Public key of JWTs; `algorithms` is then required (e.g. `['RS256']`, `['ES256']`). */
   publicKey?: string | Buffer | KeyObject;
   /** Accepted JWT algorithms. `none` is never accepted. */
-  algorithms?: jwt.Algorithm[];
+  algorithms?: JwtAlgorithm[];
   /** Further jsonwebtoken checks: `audience`, `issuer`, `subject`, `maxAge`, `clockTolerance`... */
-  verifyOptions?: Omit<jwt.VerifyOptions, 'algorithms' | 'complete' | 'clockTimestamp'>;
+  verifyOptions?: JwtVerifyOptions;
   /**
    * Verify a token yourself: return the user, or null/undefined/false to
    * reject it (401). Throwing AuthenticationFailed or a jsonwebtoken error
@@ -32,7 +80,7 @@ export interface TokenAuthOptions<U = unknown> {
    */
   verify?: (token: string, scope: Scope) => U | null | undefined | false | Promise<U | null | undefined | false>;
   /** Turn verified JWT claims into `scope.user`. Default: the claims object. */
-  toUser?: (claims: jwt.JwtPayload) => U | Promise<U>;
+  toUser?: (claims: JwtClaims) => U | Promise<U>;
   /** Read `Authorization: Bearer <token>`. Default true. */
   header?: boolean;
   /**
@@ -146,8 +194,9 @@ export function extractToken(
   return { token, source, subprotocols, queryString, malformed };
 }
 
+/** A jsonwebtoken error (JsonWebTokenError or its subclasses), told by name: a custom verify must not need jsonwebtoken installed. */
 function isJwtError(error: unknown): boolean {
-  return error instanceof jwt.JsonWebTokenError; // TokenExpiredError and NotBeforeError extend it
+  return error instanceof Error && JWT_ERRORS.has(error.name);
 }
 
 class TokenAuthMiddlewareImpl extends BaseMiddleware {
@@ -193,20 +242,21 @@ class TokenAuthMiddlewareImpl extends BaseMiddleware {
     }
 
     const key = o.secret ?? o.publicKey;
-    const algorithms = o.algorithms ?? (o.secret !== undefined ? (['HS256'] as jwt.Algorithm[]) : undefined);
+    const algorithms = o.algorithms ?? (o.secret !== undefined ? (['HS256'] as JwtAlgorithm[]) : undefined);
     if (!algorithms || algorithms.length === 0) {
       throw new InvalidOption('TokenAuthMiddleware: options.algorithms is required with options.publicKey, e.g. ["RS256"]');
     }
     if (algorithms.some((a) => String(a).toLowerCase() === 'none')) {
       throw new InvalidOption('TokenAuthMiddleware: options.algorithms must not include "none"');
     }
+    const jwt = requirePeer<JsonWebToken>('jsonwebtoken', 'TokenAuthMiddleware with options.secret or options.publicKey (JWT verification; options.verify needs nothing)');
     const now = o.now ?? Date.now;
-    const toUser = o.toUser ?? ((claims: jwt.JwtPayload) => claims);
+    const toUser = o.toUser ?? ((claims: JwtClaims) => claims);
     const verifyOptions = { ...o.verifyOptions, algorithms };
     this.#verify = async (token) => {
-      let claims: string | jwt.JwtPayload;
+      let claims: string | JwtClaims;
       try {
-        claims = jwt.verify(token, key as jwt.Secret, { ...verifyOptions, clockTimestamp: Math.floor(now() / 1000) });
+        claims = jwt.verify(token, key as string | Buffer | KeyObject, { ...verifyOptions, clockTimestamp: Math.floor(now() / 1000) });
       } catch (error) {
         const reason = error instanceof jwt.TokenExpiredError ? 'token expired' : `token rejected: ${(error as Error).message}`;
         throw new AuthenticationFailed(reason, { cause: error });

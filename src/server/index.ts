@@ -5,4 +5,4 @@
 export { SwitchyardServer, createServer, serve } from './server';
 export type { CloseOptions, ServeOptions } from './server';
 export { SERVER_DEFAULTS, resolveServerOptions } from './options';
-export type { ServerOptions, ResolvedServerOptions } from './options';
+export type { ServerOptions, ResolvedServerOptions, PerMessageDeflateOptions } from './options';

@@ -2,9 +2,28 @@
  * Server options, their defaults, and the one place they are checked.
  * docs/server.md carries the same table; keep them in step.
  */
-import type { PerMessageDeflateOptions } from 'ws';
 import type { Scope } from '../application';
 import { InvalidOption } from '../errors';
+
+/**
+ * permessage-deflate settings, handed to ws as given (the same fields as
+ * ws's `PerMessageDeflateOptions`; declared here so the package's types do
+ * not need `@types/ws`).
+ */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  serverMaxWindowBits?: number;
+  clientMaxWindowBits?: number;
+  /** zlib options of the deflate stream (level, memLevel...). */
+  zlibDeflateOptions?: Record<string, unknown>;
+  /** zlib options of the inflate stream. */
+  zlibInflateOptions?: Record<string, unknown>;
+  /** Messages smaller than this many bytes are sent uncompressed. Default 1024. */
+  threshold?: number;
+  /** Concurrent zlib calls. Default 10. */
+  concurrencyLimit?: number;
+}
 
 /** Options for `createServer()` / `serve()`. Every limit has a finite default. */
 export interface ServerOptions {

@@ -9,8 +9,10 @@
  * splices that entry onto the encoded bytes instead of re-encoding.
  */
 import { randomFillSync } from 'node:crypto';
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import type { Decoder, Encoder } from '@msgpack/msgpack';
 import { InvalidMessage } from '../../errors';
+import { requirePeer } from '../../peer-dependency';
+import { REDIS_FEATURE, REDIS_PACKAGES } from './redis-peer';
 import type { LayerMessage } from '../channel-layer';
 import type { SealedMessage } from '../message';
 
@@ -20,9 +22,24 @@ export const ASGI_CHANNEL_KEY = '__asgi_channel__';
 /** Length of the random prefix of every queued member. */
 export const RANDOM_PREFIX_LENGTH = 12;
 
-const encoder = new Encoder();
-const decoder = new Decoder();
-const ASGI_KEY_BYTES = encoder.encode(ASGI_CHANNEL_KEY);
+interface Msgpack {
+  encoder: Encoder;
+  decoder: Decoder;
+  /** ASGI_CHANNEL_KEY, encoded. */
+  asgiKey: Uint8Array;
+}
+
+let loaded: Msgpack | undefined;
+
+/** The msgpack coder, loaded by the first Redis layer (importing the package must not load it). */
+function msgpack(): Msgpack {
+  if (loaded === undefined) {
+    const { Encoder: E, Decoder: D } = requirePeer<typeof import('@msgpack/msgpack')>('@msgpack/msgpack', REDIS_FEATURE, REDIS_PACKAGES);
+    const encoder = new E();
+    loaded = { encoder, decoder: new D(), asgiKey: encoder.encode(ASGI_CHANNEL_KEY) };
+  }
+  return loaded;
+}
 
 // Random bytes come from a pooled buffer refilled in bulk: one getrandom call per 256 messages.
 const POOL_MESSAGES = 256;
@@ -48,7 +65,7 @@ export function assertNoReservedKey(message: Readonly<LayerMessage>): void {
 /** msgpack-encode a sealed message (a map), refusing the reserved `__asgi_channel__` key. */
 export function encodeMessage(message: Readonly<LayerMessage>): Uint8Array {
   assertNoReservedKey(message);
-  return encoder.encode(message);
+  return msgpack().encoder.encode(message);
 }
 
 /** A queue member: random prefix + the encoded map as is. */
@@ -95,18 +112,19 @@ function writeMapHeader(target: Buffer, offset: number, count: number): void {
  */
 export function queueMemberFor(encoded: Uint8Array, channels: string | readonly string[]): Buffer {
   const header = readMapHeader(encoded);
+  const { encoder, asgiKey } = msgpack();
   const value = encoder.encode(channels);
   const newHeader = mapHeaderLength(header.count + 1);
   const bodyLength = encoded.length - header.length;
-  const out = Buffer.allocUnsafe(RANDOM_PREFIX_LENGTH + newHeader + bodyLength + ASGI_KEY_BYTES.length + value.length);
+  const out = Buffer.allocUnsafe(RANDOM_PREFIX_LENGTH + newHeader + bodyLength + asgiKey.length + value.length);
   writeRandomPrefix(out);
   let offset = RANDOM_PREFIX_LENGTH;
   writeMapHeader(out, offset, header.count + 1);
   offset += newHeader;
   out.set(encoded.subarray(header.length), offset);
   offset += bodyLength;
-  out.set(ASGI_KEY_BYTES, offset);
-  offset += ASGI_KEY_BYTES.length;
+  out.set(asgiKey, offset);
+  offset += asgiKey.length;
   out.set(value, offset);
   return out;
 }
@@ -128,7 +146,7 @@ export function decodeMember(member: Uint8Array): DecodedMember {
 
 /** Decode a msgpack map (no random prefix) into a frozen message plus `__asgi_channel__`. */
 export function decodePayload(bytes: Uint8Array): DecodedMember {
-  const value = decoder.decode(bytes);
+  const value = msgpack().decoder.decode(bytes);
   if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) {
     throw new TypeError('a queued message must be a msgpack map');
   }

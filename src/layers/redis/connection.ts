@@ -17,39 +17,21 @@
  * after it, forever.
  */
 import { EventEmitter } from 'node:events';
-import { createClient, DisconnectsClientError, ErrorReply, RESP_TYPES, type RedisClientOptions } from 'redis';
+import type { RedisClientOptions } from 'redis';
 import { LayerClosed, LayerUnavailable } from '../../errors';
 import { CommandWatchdog } from './command-watchdog';
+import type { ConnectionTiming } from './connection-timing';
+import type { RedisClientExtraOptions } from './redis-options';
 import type { LuaScript } from './lua';
+import { nodeRedis, type NodeRedisModule } from './redis-peer';
+
+export { DEFAULT_TIMING, type ConnectionTiming } from './connection-timing';
 
 /** A connected node-redis client (untyped commands only: we use sendCommand). */
-export type RawClient = ReturnType<typeof createClient>;
+export type RawClient = ReturnType<NodeRedisModule['createClient']>;
 
 /** A command argument: text or bytes. */
 export type Arg = string | Buffer;
-
-/** Timing of connections and retries (milliseconds). */
-export interface ConnectionTiming {
-  /** Give up one connection attempt (TCP connect, handshake and first command) after this long. Default 2000. */
-  connectTimeout: number;
-  /**
-   * A command connection that answers nothing for this long while commands
-   * wait is dropped, failing them all. Default 3000.
-   */
-  commandTimeout: number;
-  /** First retry delay after losing the server. Default 100. */
-  retryMinDelay: number;
-  /** Longest retry delay. Default 5000. */
-  retryMaxDelay: number;
-}
-
-/** Defaults of ConnectionTiming. */
-export const DEFAULT_TIMING: ConnectionTiming = {
-  connectTimeout: 2000,
-  commandTimeout: 3000,
-  retryMinDelay: 100,
-  retryMaxDelay: 5000,
-};
 
 /** What `up` reports. */
 export interface UpInfo {
@@ -66,10 +48,24 @@ interface NodeEvents {
 
 type Dedicated = 'blocking' | 'subscriber';
 
+/** A node-redis type mapping that returns bulk strings as Buffers. */
+export type BufferMapping = Record<number, BufferConstructor>;
+
+let buffered: { typeMapping: BufferMapping } | undefined;
+
+/**
+ * Command options of node-redis that return bulk strings as Buffers. Shared,
+ * so a command allocates no options object; no `timeout`: the connection's
+ * watchdog is the deadline. Built on first use, after node-redis is loaded.
+ */
+function bufferedOptions(): { typeMapping: BufferMapping } {
+  return (buffered ??= { typeMapping: { [nodeRedis().RESP_TYPES.BLOB_STRING]: Buffer } });
+}
+
 /** node-redis type mapping that returns bulk strings as Buffers. */
-export const BUFFERS = { [RESP_TYPES.BLOB_STRING]: Buffer } as const;
-/** Shared, so a command allocates no options object; no `timeout`: the connection's watchdog is the deadline. */
-const BUFFERED = { typeMapping: BUFFERS } as const;
+export function bufferMapping(): BufferMapping {
+  return bufferedOptions().typeMapping;
+}
 
 /** The command connection and the watchdog of its replies. */
 interface CommandConnection {
@@ -85,7 +81,7 @@ export function retryDelay(retries: number, timing: ConnectionTiming): number {
 
 /** True for an error the server replied with (wrong type, NOSCRIPT...), as opposed to a transport failure. */
 export function isServerError(error: unknown): error is Error {
-  return error instanceof ErrorReply;
+  return error instanceof nodeRedis().ErrorReply;
 }
 
 /**
@@ -113,11 +109,12 @@ export class RedisNode extends EventEmitter<NodeEvents> {
   /** Cancels the connection attempts in flight (close() must not wait for their deadlines). */
   #opening = new Set<(error: Error) => void>();
 
-  constructor(url: string, timing: ConnectionTiming, clientOptions: Partial<RedisClientOptions> = {}) {
+  constructor(url: string, timing: ConnectionTiming, clientOptions: RedisClientExtraOptions = {}) {
     super();
+    nodeRedis(); // a missing node-redis is reported when the layer is created, not at the first command
     this.url = url;
     this.#timing = timing;
-    this.#clientOptions = clientOptions;
+    this.#clientOptions = clientOptions as Partial<RedisClientOptions>;
     let label = url;
     try {
       const parsed = new URL(url);
@@ -148,7 +145,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     const { client, watchdog } = await this.#commandConnection();
     watchdog.sent();
     try {
-      return (await client.sendCommand(args, buffers ? BUFFERED : undefined)) as T;
+      return (await client.sendCommand(args, buffers ? bufferedOptions() : undefined)) as T;
     } catch (error) {
       throw this.#wrap(error);
     } finally {
@@ -187,8 +184,8 @@ export class RedisNode extends EventEmitter<NodeEvents> {
   }
 
   /** Options for a raw blocking command on a dedicated client: buffers, and a timeout past the block time. */
-  blockingOptions(blockSeconds: number): { timeout: number; typeMapping: typeof BUFFERS } {
-    return { timeout: blockSeconds * 1000 + this.#timing.commandTimeout, typeMapping: BUFFERS };
+  blockingOptions(blockSeconds: number): { timeout: number; typeMapping: BufferMapping } {
+    return { timeout: blockSeconds * 1000 + this.#timing.commandTimeout, typeMapping: bufferMapping() };
   }
 
   /** Turn a transport failure into LayerUnavailable (server replies and ours pass through). */
@@ -228,7 +225,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
 
   /** Why a command failed: when we dropped its connection ourselves, the reason we did. */
   #reason(error: unknown): Error {
-    if (error instanceof DisconnectsClientError && this.#lastError !== undefined) return this.#lastError;
+    if (error instanceof nodeRedis().DisconnectsClientError && this.#lastError !== undefined) return this.#lastError;
     return error instanceof Error ? error : new Error(String(error));
   }
 
@@ -273,7 +270,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
    */
   async #open(generation: number, check?: (client: RawClient) => Promise<void>): Promise<RawClient> {
     const { connectTimeout } = this.#timing;
-    const client = createClient({
+    const client = nodeRedis().createClient({
       ...this.#clientOptions,
       url: this.url,
       disableOfflineQueue: true,

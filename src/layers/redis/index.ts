@@ -24,7 +24,7 @@ export { RedisChannelLayer } from './redis-channel-layer';
 export type { RedisChannelLayerOptions } from './redis-channel-layer';
 export { RedisPubSubChannelLayer } from './redis-pubsub-channel-layer';
 export type { RedisPubSubChannelLayerOptions } from './redis-pubsub-channel-layer';
-export type { RedisLayerOptions } from './redis-options';
+export type { RedisLayerOptions, RedisClientExtraOptions } from './redis-options';
 export { crc32, shardIndex } from './sharding';
 export { ASGI_CHANNEL_KEY } from './codec';
 

@@ -10,14 +10,15 @@
  * topic subscribed again after an outage.
  */
 import { EventEmitter } from 'node:events';
-import { createCluster, type RedisClientOptions } from 'redis';
 import { LayerClosed, LayerUnavailable } from '../../errors';
-import { BUFFERS, isServerError, retryDelay, type Arg, type ConnectionTiming } from './connection';
+import { bufferMapping, isServerError, retryDelay, type Arg, type ConnectionTiming } from './connection';
+import type { RedisClientExtraOptions } from './redis-options';
+import { nodeRedis, type NodeRedisModule } from './redis-peer';
 import { globEscape } from './flush-prefix';
 import type { LuaScript } from './lua';
 import type { PayloadListener, PubSubTransport, TransportEvents } from './pubsub-transport';
 
-type Cluster = ReturnType<typeof createCluster>;
+type Cluster = ReturnType<NodeRedisModule['createCluster']>;
 
 /** Sharded pub/sub over a Redis Cluster (seed nodes in `hosts`). */
 export class ClusterTransport extends EventEmitter<TransportEvents> implements PubSubTransport {
@@ -32,11 +33,11 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
   #chain: Promise<unknown> = Promise.resolve();
   #lastError: Error | undefined;
 
-  constructor(hosts: readonly string[], timing: ConnectionTiming, clientOptions: Partial<RedisClientOptions>, listener: PayloadListener) {
+  constructor(hosts: readonly string[], timing: ConnectionTiming, clientOptions: RedisClientExtraOptions, listener: PayloadListener) {
     super();
     this.#timing = timing;
     this.#listener = listener;
-    this.#cluster = createCluster({
+    this.#cluster = nodeRedis().createCluster({
       rootNodes: hosts.map((url) => ({ url })),
       defaults: {
         ...(clientOptions as object),
@@ -98,7 +99,7 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
 
   async command<T = unknown>(_route: string, args: readonly Arg[], buffers = false): Promise<T> {
     await this.#ready();
-    const options = { timeout: this.#timing.commandTimeout, ...(buffers ? { typeMapping: BUFFERS } : {}) };
+    const options = { timeout: this.#timing.commandTimeout, ...(buffers ? { typeMapping: bufferMapping() } : {}) };
     return this.#call(() => this.#cluster.sendCommand(args[1], false, [...args] as never, options) as Promise<T>);
   }
 

@@ -1,11 +1,26 @@
 /**
  * Options shared by both Redis layers, with their defaults and checks.
  */
-import type { RedisClientOptions } from 'redis';
 import { InvalidOption } from '../../errors';
 import { positiveOption } from '../../option-checks';
 import type { ChannelLayerOptions } from '../channel-layer';
-import { DEFAULT_TIMING, type ConnectionTiming } from './connection';
+import { DEFAULT_TIMING, type ConnectionTiming } from './connection-timing';
+
+/**
+ * Extra node-redis client options, passed to node-redis's `createClient` as
+ * given (see its documentation): credentials, TLS settings of `socket`, a
+ * client `name`... Typed loosely here so that the package's types do not
+ * need node-redis installed.
+ */
+export interface RedisClientExtraOptions {
+  username?: string;
+  password?: string;
+  /** CLIENT SETNAME of every connection. */
+  name?: string;
+  /** Socket options: `tls`, `ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, `keepAlive`... */
+  socket?: { tls?: boolean; [option: string]: unknown };
+  [option: string]: unknown;
+}
 
 /** The URL used when neither `hosts` nor `url` is given. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -33,7 +48,7 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
   /** Seconds one blocking pop waits before it re-checks what to watch. Default 5. */
   blockTimeout?: number;
   /** Extra node-redis client options (TLS settings, username/password, ...). `url` and reconnection are the layer's. */
-  clientOptions?: Partial<RedisClientOptions>;
+  clientOptions?: RedisClientExtraOptions;
 }
 
 /** Options after defaults and checks. */
@@ -42,7 +57,7 @@ export interface ResolvedRedisOptions {
   prefix: string;
   timing: ConnectionTiming;
   blockTimeout: number;
-  clientOptions: Partial<RedisClientOptions>;
+  clientOptions: RedisClientExtraOptions;
 }
 
 function checkUrl(url: unknown, option: string): string {

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { IsString } from 'class-validator';
 import { ACTION_HANDLERS, ACTION_METADATA } from '../../../src/consumers/constants';
 import { Action, DefaultAction } from '../../../src/consumers/decorators';
@@ -32,10 +31,14 @@ class Child extends Parent {
 
 describe('consumer decorators', () => {
   it('only record metadata under the constants keys', () => {
-    expect(Reflect.getOwnMetadata(ACTION_HANDLERS, Parent.prototype)).toEqual(['onA', 'onB', 'fallback']);
-    expect(Reflect.getOwnMetadata(ACTION_METADATA, Parent.prototype, 'onA')).toEqual({ action: 'a', dto: ADto });
-    expect(Reflect.getOwnMetadata(ACTION_METADATA, Parent.prototype, 'fallback')).toEqual({ action: null, dto: null });
-    expect(Reflect.getOwnMetadata(ACTION_HANDLERS, Child.prototype)).toEqual(['onChildB', 'onC']);
+    const parent = Parent.prototype as unknown as Record<symbol, unknown>;
+    const child = Child.prototype as unknown as Record<symbol, unknown>;
+    expect(parent[ACTION_HANDLERS]).toEqual(['onA', 'onB', 'fallback']);
+    expect(parent[ACTION_METADATA]).toEqual({ onA: { action: 'a', dto: ADto }, onB: { action: 'b', dto: null }, fallback: { action: null, dto: null } });
+    expect(Object.prototype.hasOwnProperty.call(child, ACTION_HANDLERS)).toBe(true);
+    expect(child[ACTION_HANDLERS]).toEqual(['onChildB', 'onC']);
+    // not enumerable: copying or iterating a prototype does not see them
+    expect(Object.keys(Parent.prototype)).toEqual([]);
     // the decorated methods themselves are untouched
     expect(typeof Parent.prototype.onA).toBe('function');
   });
