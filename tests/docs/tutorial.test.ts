@@ -171,7 +171,9 @@ describe('the tutorial steps run', () => {
   });
 
   it("step 5: the reader's node:test file passes", async () => {
-    const child = spawnNode(['--import', 'tsx', '--test', path.join(CODE, 'step5', 'chat-consumer.test.ts')], cleanEnv());
+    // `npx tsx --test <file>`, as the page says: tsx's own command line.
+    const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const child = spawnNode([tsx, '--test', path.join(CODE, 'step5', 'chat-consumer.test.ts')], cleanEnv());
     const code = await child.exited;
     expect(child.output()).toMatch(/^# pass 4$/m);
     expect(child.output()).toMatch(/^# fail 0$/m);
