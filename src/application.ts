@@ -182,3 +182,18 @@ export type Application<S extends Scope = Scope> = (
   receive: Receive,
   send: Send,
 ) => Promise<void>;
+
+/**
+ * Marks a consumer class, so a router given the class itself builds its
+ * application with the class's static `asApp()`: `path('ws/', ChatConsumer)`
+ * means `path('ws/', ChatConsumer.asApp())`. `Symbol.for`, so two copies of
+ * the package (an ESM and a CommonJS one) still recognise each other's classes.
+ */
+export const CONSUMER_CLASS: unique symbol = Symbol.for('switchyard.consumerClass') as typeof CONSUMER_CLASS;
+
+/** A class a router can turn into an application: it carries `CONSUMER_CLASS` and a static `asApp()`. */
+export interface ConsumerClass {
+  readonly [CONSUMER_CLASS]: true;
+  asApp(): Application;
+  prototype: object;
+}

@@ -100,6 +100,23 @@ export class InvalidRoutePattern extends SwitchyardError {
   }
 }
 
+/**
+ * A route was given something that is not an application: not a function, a
+ * class that is not a consumer, a function taking more than (scope, receive,
+ * send), an express app, or a consumer's `asApp` without the call. Thrown by
+ * `path()`/`rePath()` when the route is defined; an application that returns
+ * a function instead of a promise is refused the same way at its first call.
+ */
+export class NotAnApplication extends SwitchyardError {
+  constructor(where: string, problem: string) {
+    super(
+      'ERR_NOT_AN_APPLICATION',
+      `${where}: ${problem}. A route takes a consumer class (ChatConsumer), the application it makes ` +
+        `(ChatConsumer.asApp()), or an application function async (scope, receive, send) => { ... }.`,
+    );
+  }
+}
+
 /** ChannelNameRouter got a channel it has no application for. */
 export class UnknownChannel extends SwitchyardError {
   readonly channel: string;

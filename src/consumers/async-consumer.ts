@@ -3,7 +3,7 @@
  * (from the client and from its channel layer channel) to a handler method by
  * the rule in `handler-name.ts`, one at a time, in arrival order.
  */
-import type { Application, Event, Receive, Scope, Send } from '../application';
+import { CONSUMER_CLASS, type Application, type Event, type Receive, type Scope, type Send } from '../application';
 import { LayerClosed, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
 import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
 import { DELIVER, listenToChannel, stopListening, type ChannelReader } from '../layers/channel-listener';
@@ -68,6 +68,8 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
  * }
  */
 export class AsyncConsumer<E extends EventMap = AnyEventMap> {
+  /** Lets routers take the class itself: `path('ws/', ChatConsumer)` calls `ChatConsumer.asApp()`. */
+  static readonly [CONSUMER_CLASS] = true as const;
   /** Alias of the channel layer to use (see `getChannelLayer`). Default `'default'`. */
   static channelLayerAlias = 'default';
   /** Groups every instance joins before its first event and leaves at the end. Default none. */

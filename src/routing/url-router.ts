@@ -4,16 +4,22 @@
  * so a miss in a nested router lets the outer router try its next route, and
  * a RouteNotFound thrown later by application code is never mistaken for one.
  */
-import type { Application, HttpScope, Receive, Scope, Send, UrlRoute, WebsocketScope } from '../application';
+import type { Application, ConsumerClass, HttpScope, Receive, Scope, Send, UrlRoute, WebsocketScope } from '../application';
 import { InvalidRoutePattern, RouteNotFound } from '../errors';
+import { returnedFunction, routeApplication } from './route-application';
 import type { PathParams, RoutedScope } from './path-params';
 import { compilePathPattern, compileRegexPattern, stripLeadingSlash, type CompiledPattern } from './patterns';
 
 /** A handler that declares the routed scope; its kwargs type must match the pattern's. */
 export type RouteHandler<K> = (scope: RoutedScope<K>, receive: Receive, send: Send) => Promise<void>;
 
-/** What a route may lead to: a routed handler or any Application (also one typed for websocket or http only). */
-export type RouteApplication<K> = RouteHandler<K> | Application<WebsocketScope> | Application<HttpScope>;
+/**
+ * What a route may lead to: a consumer class (its `asApp()` is called for
+ * you), a routed handler, or any Application (also one typed for websocket or
+ * http only). Anything else is refused by `path()`/`rePath()` with
+ * NotAnApplication; the rule is in the routing docs.
+ */
+export type RouteApplication<K> = ConsumerClass | RouteHandler<K> | Application<WebsocketScope> | Application<HttpScope>;
 
 /** Type-only key carrying a route's kwargs type. */
 declare const KWARGS: unique symbol;
@@ -57,13 +63,6 @@ function isRouter(application: unknown): application is UrlRouterApplication {
   return typeof application === 'function' && (application as unknown as Record<symbol, unknown>)[ROUTER] === true;
 }
 
-function checkApplication(application: unknown, what: string): Application {
-  if (typeof application !== 'function') {
-    throw new InvalidRoutePattern(`${what}: the application must be a function (scope, receive, send), got ${typeof application}`);
-  }
-  return application as Application;
-}
-
 /**
  * A route with Django's converter syntax: `<name>` (str), `<int:id>`,
  * `<slug:s>`, `<uuid:u>`, `<path:p>`, or any registered converter. Values are
@@ -71,8 +70,14 @@ function checkApplication(application: unknown, what: string): Application {
  * Routing to a URLRouter matches the pattern as a prefix; otherwise the
  * pattern must match the whole remaining path. A leading '/' is optional.
  *
+ * The application may be a consumer class (`ChatConsumer`, the same as
+ * `ChatConsumer.asApp()`), or an application function. A value that is
+ * neither (a plain class, an express app, a function of more than three
+ * parameters, an uncalled `asApp`) throws NotAnApplication here.
+ *
  * @example
- * path('ws/chat/<roomName>/', ChatConsumer.asApp())
+ * path('ws/chat/<roomName>/', ChatConsumer)
+ * path('ws/admin/', AdminConsumer.asApp({ strict: true }))
  * path('ws/items/<int:id>/', async (scope, receive, send) => {
  *   const id: number = scope.urlRoute.kwargs.id;
  * })
@@ -84,7 +89,7 @@ export function path<P extends string>(
 ): Route<PathParams<P>>;
 export function path<P extends string>(
   pattern: P,
-  application: Application<WebsocketScope> | Application<HttpScope>,
+  application: ConsumerClass | Application<WebsocketScope> | Application<HttpScope>,
   options?: RouteOptions,
 ): Route<PathParams<P>>;
 export function path<P extends string>(
@@ -92,24 +97,25 @@ export function path<P extends string>(
   application: RouteApplication<PathParams<P>>,
   options: RouteOptions = {},
 ): Route<PathParams<P>> {
-  const app = checkApplication(application, `path(${JSON.stringify(pattern)})`);
+  const app = routeApplication(application, `path(${JSON.stringify(pattern)})`);
   return { pattern: compilePathPattern(pattern, isRouter(app)), application: app, name: options.name };
 }
 
 /**
  * A route with a regular expression: named groups become kwargs (strings);
  * without named groups, unnamed groups become args. Anchored at the start of
- * the remaining path; end it with `$` to require a whole-path match.
+ * the remaining path; end it with `$` to require a whole-path match. The
+ * application is checked as for `path()`.
  *
  * @example
- * rePath(/^ws\/chat\/(?<roomName>\w+)\/$/, ChatConsumer.asApp())
+ * rePath(/^ws\/chat\/(?<roomName>\w+)\/$/, ChatConsumer)
  */
 export function rePath(
   pattern: RegExp | string,
   application: RouteApplication<Record<string, unknown>>,
   options: RouteOptions = {},
 ): Route {
-  const app = checkApplication(application, `rePath(${String(pattern)})`);
+  const app = routeApplication(application, `rePath(${String(pattern)})`);
   return { pattern: compileRegexPattern(pattern), application: app, name: options.name };
 }
 
@@ -172,7 +178,9 @@ export function URLRouter(routes: ReadonlyArray<Route<any>>): UrlRouterApplicati
     try {
       const resolved = resolve(scope);
       if (resolved === null) throw new RouteNotFound(pathOf(scope) ?? `(scope type ${scope.type})`);
-      return Promise.resolve(resolved.application(resolved.scope, receive, send));
+      const result: unknown = resolved.application(resolved.scope, receive, send);
+      if (typeof result === 'function') throw returnedFunction(`route for ${JSON.stringify(pathOf(scope))}`, result);
+      return Promise.resolve(result as Promise<void>);
     } catch (error) {
       return Promise.reject(error);
     }

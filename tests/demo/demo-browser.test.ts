@@ -213,3 +213,37 @@ describe('a crowded room', () => {
     }
   });
 });
+
+describe('the room page on a phone', () => {
+  afterEach(closeAll);
+
+  it('at 375 px wide it does not scroll sideways and the status pill is fully visible', async () => {
+    configureChannelLayers({ default: 'memory://' });
+    const demo = await createDemo({ port: 0 });
+    const page = await openRoom(browser.context, demo.url, 'a-rather-long-room-name', 'Margaret Hamilton');
+    try {
+      await page.setViewportSize({ width: 375, height: 667 });
+      await say(page, 'a-message-without-any-space-to-break-it-'.repeat(4));
+      await waitForLastLine(page, 'a-message-without-any-space-to-break-it-'.repeat(4));
+      // A string expression: the tests' tsconfig has no DOM library.
+      const scrollWidth = (await page.evaluate('document.scrollingElement.scrollWidth')) as number;
+      expect(await page.evaluate('window.innerWidth')).toBe(375);
+      expect(scrollWidth).toBeLessThanOrEqual(375);
+      expect(await page.textContent('#status-text')).toBe('Connected');
+      const pill = (await page.locator('#status').boundingBox())!;
+      expect(pill.width).toBeGreaterThan(0);
+      expect(pill.x).toBeGreaterThanOrEqual(0);
+      expect(pill.x + pill.width).toBeLessThanOrEqual(375);
+      expect(pill.y).toBeGreaterThanOrEqual(0);
+      // The composer's Send button stays reachable too.
+      const send = await page.locator('#send').boundingBox();
+      expect(send!.x + send!.width).toBeLessThanOrEqual(375);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'demo-room-375.png') });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await page.close();
+      await demo.close();
+      configureChannelLayers(null);
+    }
+  });
+});

@@ -12,4 +12,4 @@ class ChatConsumer extends JsonWebsocketConsumer<Events> {
   async chatMessage(event: { message: string }) { await this.sendJson({ message: event.message }); }
 }
 
-serve(ProtocolTypeRouter({ websocket: URLRouter([path('ws/chat/<room>/', ChatConsumer.asApp())]) }), { port: 8000 });
+serve(ProtocolTypeRouter({ websocket: URLRouter([path('ws/chat/<room>/', ChatConsumer)]) }), { port: 8000 });

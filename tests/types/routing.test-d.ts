@@ -3,10 +3,12 @@
  * kwargs are inferred from path() patterns.
  */
 import { expectTypeOf } from 'expect-type';
-import type { Application, WebsocketScope } from '../../src/application';
+import type { Application, ConsumerClass, Receive, Send, WebsocketScope } from '../../src/application';
+import { JsonWebsocketConsumer } from '../../src/consumers/json-websocket-consumer';
+import { WebsocketConsumer } from '../../src/consumers/websocket-consumer';
 import type { PathParams, RoutedScope } from '../../src/routing/path-params';
 import { ProtocolTypeRouter } from '../../src/routing/protocol-type-router';
-import { URLRouter, path, rePath, routeKwargs } from '../../src/routing/url-router';
+import { URLRouter, path, rePath, routeKwargs, type Route, type RouteApplication } from '../../src/routing/url-router';
 
 declare const anyApp: Application;
 
@@ -51,3 +53,30 @@ expectTypeOf(router).toMatchTypeOf<Application>();
 ProtocolTypeRouter({ websocket: router });
 // @ts-expect-error: a branch must be an application
 ProtocolTypeRouter({ websocket: 'not an app' });
+
+// ---- path()/rePath() take a consumer class, its asApp(), or an application function
+class ChatConsumer extends JsonWebsocketConsumer {}
+class EchoConsumer extends WebsocketConsumer {}
+class Plain {
+  async connect(): Promise<void> {}
+}
+expectTypeOf(ChatConsumer).toMatchTypeOf<ConsumerClass>();
+expectTypeOf(ChatConsumer).toMatchTypeOf<RouteApplication<{ room: string }>>();
+expectTypeOf(path('ws/chat/<room>/', ChatConsumer)).toEqualTypeOf<Route<{ room: string }>>();
+path('ws/chat/<room>/', ChatConsumer.asApp());
+rePath(/^ws\/echo\/$/, EchoConsumer);
+rePath(/^ws\/echo\/$/, EchoConsumer.asApp());
+URLRouter([path('ws/a/', ChatConsumer), path('ws/b/', EchoConsumer), path('ws/c/', anyApp)]);
+
+// @ts-expect-error: a class that is not a consumer
+path('ws/', Plain);
+// @ts-expect-error: a class that is not a consumer
+rePath('^ws/$', Plain);
+// @ts-expect-error: asApp without the call is a factory, not an application
+path('ws/', ChatConsumer.asApp);
+// @ts-expect-error: a function returning a class is not an application
+path('ws/', () => ChatConsumer);
+// @ts-expect-error: an application takes (scope, receive, send), not four parameters
+path('ws/', async (scope: WebsocketScope, receive: Receive, send: Send, extra: string) => void [scope, receive, send, extra]);
+// @ts-expect-error: not a function at all
+path('ws/', 'ChatConsumer');

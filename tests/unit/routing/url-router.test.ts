@@ -192,6 +192,6 @@ describe('URLRouter as an application', () => {
 
   it('refuses entries that are not routes and applications that are not functions', () => {
     expect(() => URLRouter([{} as never])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ROUTE_PATTERN' }));
-    expect(() => path('a/', 'nope' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ROUTE_PATTERN' }));
+    expect(() => path('a/', 'nope' as never)).toThrow(expect.objectContaining({ code: 'ERR_NOT_AN_APPLICATION' }));
   });
 });
