@@ -128,6 +128,11 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     this.label = label;
   }
 
+  /** The server's run_id as read on the current connection ('' before the first one): it changes when the server restarts. */
+  get runId(): string {
+    return this.#runId ?? '';
+  }
+
   /** True while the command connection is up. */
   get ready(): boolean {
     return this.#state === 'ready';

@@ -14,17 +14,23 @@
  *   group send pushes to individually: nobody subscribes for them.
  * - `asgi<name>`: queues of named channels, as in the core layer (they hold
  *   messages until some process receives, which pub/sub cannot).
+ * - `asgi:history:{asgi:gt:<group>}`, `asgi:history-meta:{asgi:gt:<group>}`:
+ *   a group's history (see lua.ts), hash-tagged into its topic's slot so one
+ *   script stores and publishes, in a Redis Cluster too.
  */
 import { ChannelFull, InvalidOption } from '../../errors';
 import { BaseChannelLayer } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage } from '../channel-layer';
 import type { ChannelListener } from '../channel-listener';
-import type { SealedMessage } from '../message';
+import type { GroupHistory, GroupHistoryOptions, ResolvedRetention } from '../history';
+import { HISTORY_EPOCH_KEY, HISTORY_OFFSET_KEY } from '../history';
+import { extendSealed, type SealedMessage } from '../message';
 import { isProcessLocal, nonLocalName } from '../names';
-import { assertNoReservedKey, decodePayload, encodeMessage, queueMember, queueMemberFor } from './codec';
+import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, mapHeader, mapParts, queueMember, queueMemberFor } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { LocalMailbox } from './local-mailbox';
-import { GROUP_ADD, GROUP_LIVE_MEMBERS, PUBLISH_OR_QUEUE } from './lua';
+import { EpochSource, historyKeys, keepMs, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
+import { GROUP_ADD, GROUP_LIVE_MEMBERS, HISTORY_READ, PUBLISH_HISTORY, PUBLISH_OR_QUEUE } from './lua';
 import { MembershipLedger } from './membership-ledger';
 import { EnvelopeKind, envelopeSender, readEnvelope, writeEnvelope } from './pubsub-envelope';
 import { NodesTransport, type PubSubTransport } from './pubsub-transport';
@@ -70,6 +76,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   readonly #local = new Map<string, Map<string, number>>();
   readonly #ledger = new MembershipLedger();
   readonly #announcedDown = new Set<number>();
+  readonly #epochs = new EpochSource(this.processToken);
+  readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
   readonly #onPayload = (payload: Buffer): void => this.#receivePayload(payload);
 
@@ -84,6 +92,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       onDropped: this.#channelDropped,
       onWatch: (key) => this.#store?.watch(key),
     });
+    this.#publishCommand = options.cluster ? 'SPUBLISH' : 'PUBLISH';
     if (options.cluster) {
       // Loaded lazily: most deployments never need the cluster client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -204,6 +213,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected async doGroupSend(group: string, sealed: SealedMessage): Promise<GroupSendResult> {
+    const retention = this.historyRetentionOf(group);
+    if (retention !== null) return this.#sendWithHistory(group, sealed, retention);
     const now = this.now();
     const encoded = encodeMessage(sealed.message);
     const envelope = writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, '', encoded);
@@ -222,6 +233,59 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       for (const pushed of results) if (!pushed) dropped++;
     }
     return { dropped };
+  }
+
+  /** A group send with history: one script stores the message and publishes it stamped; local members get it after. */
+  async #sendWithHistory(group: string, sealed: SealedMessage, retention: ResolvedRetention): Promise<GroupSendResult> {
+    const now = this.now();
+    const { count, body } = mapParts(encodeMessage(sealed.message));
+    const head = mapHeader(count + 2);
+    const topic = this.#groupTopic(group);
+    const keys = historyKeys(this.prefix, group, topic);
+    const stored = this.#transport.eval<[number, string]>(
+      group,
+      PUBLISH_HISTORY,
+      [keys.stream, keys.meta],
+      [
+        this.#epochs.next(),
+        this.#transport.runIdFor(group),
+        keepMs(retention, this.groupExpiryMs),
+        String(Math.floor(now)),
+        oldestKeptId(retention, now),
+        String(retention.size),
+        this.#publishCommand,
+        topic,
+        writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, ''),
+        head,
+        body,
+      ],
+    );
+    const named = this.#namedMembers(group, now);
+    const [[offset, epoch], namedMembers] = await Promise.all([stored, named]);
+    let dropped = this.#fanOut(group, extendSealed(sealed, { [HISTORY_OFFSET_KEY]: offset, [HISTORY_EPOCH_KEY]: epoch }), now);
+    if (namedMembers.length > 0) {
+      const store = this.#store!;
+      const stamped = Buffer.concat([head, body, historyStamp(offset, epoch)]);
+      const results = await Promise.all(namedMembers.map((name) => store.push(name, queueMember(stamped), this.capacityOf(name))));
+      for (const pushed of results) if (!pushed) dropped++;
+    }
+    return { dropped, offset, epoch };
+  }
+
+  #namedMembers(group: string, now: number): Promise<string[]> {
+    if (this.#store === undefined) return Promise.resolve([]);
+    return this.#transport.command<string[]>(group, ['ZRANGEBYSCORE', this.#namedKey(group), `(${toScore(now - this.groupExpiryMs)}`, '+inf']);
+  }
+
+  protected override async doGroupHistory(group: string, options: GroupHistoryOptions, retention: ResolvedRetention): Promise<GroupHistory> {
+    const keys = historyKeys(this.prefix, group, this.#groupTopic(group));
+    const args = [
+      this.#epochs.next(),
+      this.#transport.runIdFor(group),
+      ...readArgs(retention, keepMs(retention, this.groupExpiryMs), this.now(), options),
+    ];
+    const reply = await this.#transport.eval<Parameters<typeof parseHistoryReply>[0]>(group, HISTORY_READ, [keys.stream, keys.meta], args, true);
+    return parseHistoryReply(reply, options);
   }
 
   protected async doFlush(): Promise<void> {
