@@ -280,8 +280,15 @@ export class LayerClosed extends SwitchyardError {
  */
 export class LayerUnavailable extends SwitchyardError {
   readonly status = 503;
-  constructor(message: string, options?: ErrorOptions) {
+  /**
+   * True when the command had been written when the connection failed (a
+   * stalled or dropped server): the server may still carry it out when it
+   * resumes. False when it was refused before anything was sent.
+   */
+  readonly inFlight: boolean;
+  constructor(message: string, options?: ErrorOptions & { inFlight?: boolean }) {
     super('ERR_LAYER_UNAVAILABLE', message, options);
+    this.inFlight = options?.inFlight ?? false;
   }
 }
 

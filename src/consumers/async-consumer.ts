@@ -4,7 +4,7 @@
  * the rule in `handler-name.ts`, one at a time, in arrival order.
  */
 import type { Application, Event, Receive, Scope, Send } from '../application';
-import { LayerClosed, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
+import { LayerClosed, LayerUnavailable, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
 import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
 import { DELIVER, listenToChannel, stopListening, type ChannelReader } from '../layers/channel-listener';
 import { getChannelLayer } from '../layers/registry';
@@ -218,6 +218,17 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   }
 
   /**
+   * Called when handling `event` failed with LayerUnavailable (the channel
+   * layer's backend is away); the consumer then handles the next event as
+   * usual. Throw to end the consumer instead. Default: log it and go on
+   * (WebSocket consumers refuse a handshake with 503, JSON ones send an error frame).
+   */
+  protected async onLayerUnavailable(error: LayerUnavailable, event: Event): Promise<void> {
+    const ctor = this.constructor as typeof AsyncConsumer;
+    ctor.logger.error(`${ctor.name}: handling ${JSON.stringify(event.type)} failed: the channel layer is unavailable`, error);
+  }
+
+  /**
    * Runs once when the consumer ends on its own (stop requested, StopConsumer
    * or an error), after the backlog is dropped and groups are left. Returns
    * the error the application should reject with, or null to resolve.
@@ -373,8 +384,20 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
       try {
         await this.dispatch(event);
       } catch (error) {
-        this.#draining = false;
-        return this.#finish(error);
+        let outcome: unknown = error;
+        // The layer being away is the backend's outage, not this connection's fault: the consumer says so and goes on.
+        if (error instanceof LayerUnavailable && !this.#ending) {
+          try {
+            await this.onLayerUnavailable(error, event);
+            outcome = null;
+          } catch (handlerError) {
+            outcome = handlerError;
+          }
+        }
+        if (outcome !== null) {
+          this.#draining = false;
+          return this.#finish(outcome);
+        }
       }
       // Layer messages never carry a protocol type (#fromLayer drops them), so this is a client event.
       if (this.#clientInbox !== null && isProtocolType(event.type)) this.#clientInbox.consumed();
@@ -408,7 +431,12 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     const results = await Promise.allSettled(groups.map((group) => layer.groupDiscard(group, channel)));
     for (const result of results) {
       if (result.status === 'rejected') {
-        (this.constructor as typeof AsyncConsumer).logger.error(`${this.constructor.name}: leaving a group failed`, result.reason);
+        const logger = (this.constructor as typeof AsyncConsumer).logger;
+        if (result.reason instanceof LayerUnavailable) {
+          logger.warn(`${this.constructor.name}: leaving a group failed while the channel layer is unavailable; the layer retries it on reconnection`);
+        } else {
+          logger.error(`${this.constructor.name}: leaving a group failed`, result.reason);
+        }
       }
     }
   }

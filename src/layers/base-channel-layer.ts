@@ -25,6 +25,7 @@ import {
 } from './channel-layer';
 import { HISTORY_KEYS, HistoryTable, assertHistoryOptions, type GroupHistory, type GroupHistoryOptions, type ResolvedRetention } from './history';
 import { sealMessage, withoutKeys, type SealedMessage } from './message';
+import { OutageBuffer, type HeldSend } from './outage-buffer';
 import { assertChannelName, assertGroupName, nonLocalName } from './names';
 
 /** A validated channel name paired with its sealed message, as hooks receive them. */
@@ -72,6 +73,7 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
 
   readonly #capacity: CapacityTable;
   readonly #history: HistoryTable;
+  readonly #outage: OutageBuffer | null;
   readonly #processToken = randomBytes(9).toString('base64url');
   #closing: Promise<void> | undefined;
 
@@ -88,6 +90,28 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     this.now = options.clock ?? Date.now;
     this.#history = new HistoryTable(options.history);
     this.extensions = this.#history.empty ? ['groups', 'flush'] : ['groups', 'flush', 'history'];
+    this.#outage =
+      options.outageBuffer === undefined
+        ? null
+        : new OutageBuffer(options.outageBuffer, this.expiry, {
+            now: this.now,
+            deliver: (entry) => this.#deliverHeld(entry),
+            dropped: (entry, reason) =>
+              this.announce('dropped', { [entry.kind === 'send' ? 'channel' : 'group']: entry.name, count: 1, reason }),
+          });
+    if (this.#outage !== null) this.on('reconnected', () => void this.#outage?.flush());
+  }
+
+  /** Sends waiting in the outage buffer (0 without one). */
+  get heldSends(): number {
+    return this.#outage?.pending ?? 0;
+  }
+
+  async #deliverHeld(entry: HeldSend): Promise<void> {
+    if (this.#closing !== undefined) return;
+    if (entry.kind === 'send') return this.doSend(entry.name, entry.sealed);
+    const result = await this.doGroupSend(entry.name, entry.sealed);
+    this.reportDropped(entry.name, result.dropped);
   }
 
   /** How much history `group` keeps, or null when none (the `history` option). */
@@ -117,7 +141,9 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   async send(channel: string, message: MessageOf<M>): Promise<void> {
     this.#assertOpen();
     assertChannelName(channel);
-    await this.doSend(channel, sealMessage(message));
+    const sealed = sealMessage(message);
+    if (this.#outage === null) return this.doSend(channel, sealed);
+    await this.#outage.run({ kind: 'send', name: channel, sealed }, () => this.doSend(channel, sealed));
   }
 
   /** Validate every entry first (nothing is sent if one is invalid), then queue each; full channels are reported. */
@@ -191,7 +217,13 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   async groupSend(group: string, message: MessageOf<M>): Promise<GroupSendResult> {
     this.#assertOpen();
     assertGroupName(group);
-    const result = await this.doGroupSend(group, withoutKeys(sealMessage(message), HISTORY_KEYS));
+    const sealed = withoutKeys(sealMessage(message), HISTORY_KEYS);
+    let result: GroupSendResult = { dropped: 0, buffered: true };
+    const run = async (): Promise<void> => {
+      result = await this.doGroupSend(group, sealed);
+    };
+    if (this.#outage === null) await run();
+    else await this.#outage.run({ kind: 'group', name: group, sealed }, run);
     this.reportDropped(group, result.dropped);
     return result;
   }
@@ -233,11 +265,13 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   /** Drop every message and group; pending receives keep waiting. */
   async flush(): Promise<void> {
     this.#assertOpen();
+    this.#outage?.clear();
     await this.doFlush();
   }
 
   /** Release resources; pending receives reject with LayerClosed, later calls throw it. Idempotent. */
   close(): Promise<void> {
+    this.#outage?.clear();
     this.#closing ??= this.doClose();
     return this.#closing;
   }

@@ -228,7 +228,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     if (isServerError(error) || error instanceof LayerUnavailable || error instanceof LayerClosed) return error as Error;
     if (this.#state === 'closed') return new LayerClosed('Redis connection');
     const cause = this.#reason(error);
-    return new LayerUnavailable(`Redis at ${this.label} failed: ${cause.message}`, { cause });
+    return new LayerUnavailable(`Redis at ${this.label} failed: ${cause.message}`, { cause, inFlight: true });
   }
 
   /** Why a command failed: when we dropped its connection ourselves, the reason we did. */

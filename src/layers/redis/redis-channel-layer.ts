@@ -15,7 +15,7 @@
  * copy naming them all in `__asgi_channel__`) with one Lua call per server.
  */
 import { createHash } from 'node:crypto';
-import { ChannelFull } from '../../errors';
+import { ChannelFull, LayerUnavailable } from '../../errors';
 import { BaseChannelLayer, type SealedEntry } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage, SendManyResult } from '../channel-layer';
 import type { ChannelListener } from '../channel-listener';
@@ -29,6 +29,8 @@ import { LocalMailbox } from './local-mailbox';
 import { EpochSource, historyKeys, keepMs, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, GROUP_SEND_HISTORY, HISTORY_READ, PUSH_CAPPED, WAKE } from './lua';
 import { MembershipLedger } from './membership-ledger';
+import { PendingLeaves } from './pending-leaves';
+import { ProcessLiveness } from './process-liveness';
 import { QueueStore, type QueuePush } from './queue-store';
 import { resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
 
@@ -71,6 +73,9 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   readonly #ledger = new MembershipLedger();
   readonly #announcedDown = new Set<number>();
   readonly #epochs = new EpochSource(this.processToken);
+  readonly #leaves = new PendingLeaves();
+  readonly #liveness: ProcessLiveness | null;
+  readonly #registryIndex: number;
   readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
 
   constructor(options: RedisChannelLayerOptions = {}) {
@@ -96,11 +101,30 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
       pollLocal: true,
       onDropped: this.#channelDropped,
     });
+    this.#registryIndex = this.#store.indexFor(`${this.prefix}:processes`);
+    this.#liveness =
+      options.liveness === false
+        ? null
+        : new ProcessLiveness(options.liveness, {
+            prefix: this.prefix,
+            token: this.processToken,
+            registry: this.#nodes[this.#registryIndex]!,
+            nodes: this.#nodes,
+            restore: async () => {
+              await Promise.all(this.#nodes.map((_, index) => this.#restoreMemberships(index)));
+            },
+            reaped: () => undefined,
+          });
     this.#nodes.forEach((node, index) => {
       node.on('down', (error) => this.#onDown(index, error));
       node.on('up', (info) => void this.#onUp(index, info).catch(() => undefined));
       void node.start();
     });
+  }
+
+  /** Group leaves that failed during an outage and are retried on reconnection. */
+  get pendingLeaves(): number {
+    return this.#leaves.size;
   }
 
   /** True while every server's command connection is up. */
@@ -145,6 +169,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   }
 
   protected async doGroupAdd(group: string, channel: string): Promise<void> {
+    this.#leaves.cancel(group, channel);
     const now = this.now();
     await this.#store.nodeFor(group).eval(GROUP_ADD, [this.#groupKey(group)], [ttlSeconds(this.groupExpiry), toScore(now), channel]);
     this.#ledger.add(group, channel, now);
@@ -152,7 +177,12 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
 
   protected async doGroupDiscard(group: string, channel: string): Promise<void> {
     this.#ledger.discard(group, channel);
-    await this.#store.nodeFor(group).command(['ZREM', this.#groupKey(group), channel]);
+    try {
+      await this.#store.nodeFor(group).command(['ZREM', this.#groupKey(group), channel]);
+    } catch (error) {
+      if (error instanceof LayerUnavailable) this.#leaves.add(group, channel);
+      throw error;
+    }
   }
 
   protected async doGroupMembers(group: string): Promise<string[]> {
@@ -270,12 +300,15 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   }
 
   protected async doFlush(): Promise<void> {
+    this.#leaves.clear();
     this.#mailbox.clear();
     this.#ledger.clear();
     await Promise.all(this.#nodes.map((node) => deleteByPrefix(node, this.prefix)));
   }
 
   protected async doClose(): Promise<void> {
+    this.#liveness?.stop();
+    this.#leaves.clear();
     this.#store.stop();
     this.#mailbox.close('RedisChannelLayer');
     await Promise.all(this.#nodes.map((node) => node.close()));
@@ -291,6 +324,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   }
 
   #onDown(index: number, error: Error): void {
+    if (index === this.#registryIndex) this.#liveness?.down();
     if (this.closed || this.#announcedDown.has(index)) return;
     this.#announcedDown.add(index);
     this.announce('disconnected', error);
@@ -302,10 +336,15 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
     try {
       await Promise.all([PUSH_CAPPED, GROUP_ADD, GROUP_LIVE_MEMBERS, WAKE].map((lua) => node.command(['SCRIPT', 'LOAD', lua.source])));
       if (info.restarted) await this.#restoreMemberships(index);
+      await this.#leaves.retry(
+        (group, channel) => node.command(['ZREM', this.#groupKey(group), channel]).then(() => undefined),
+        (group) => this.#store.indexFor(group) === index,
+      );
     } catch {
       // Lost again while restoring: the next 'up' tries again.
       return;
     }
+    if (index === this.#registryIndex) this.#liveness?.up();
     this.#store.resume(index);
     if (this.#announcedDown.delete(index)) this.announce('reconnected');
   }

@@ -6,6 +6,7 @@ import { InvalidOption } from '../../errors';
 import { positiveOption } from '../../option-checks';
 import type { ChannelLayerOptions } from '../channel-layer';
 import { DEFAULT_TIMING, type ConnectionTiming } from './connection';
+import type { LivenessOptions } from './process-liveness';
 
 /** The URL used when neither `hosts` nor `url` is given. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -34,6 +35,15 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
   blockTimeout?: number;
   /** Extra node-redis client options (TLS settings, username/password, ...). `url` and reconnection are the layer's. */
   clientOptions?: Partial<RedisClientOptions>;
+  /**
+   * Removal of the memberships of processes that died: every process beats
+   * every `interval` seconds (default 10); the members of one silent for
+   * `timeout` seconds (default 30) are removed by a survivor within
+   * `timeout + interval`. Members of Django processes are never touched.
+   * `false` turns it off (this process neither beats nor removes). Not
+   * available with `cluster: true`.
+   */
+  liveness?: LivenessOptions | false;
 }
 
 /** Options after defaults and checks. */

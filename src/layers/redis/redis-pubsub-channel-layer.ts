@@ -18,7 +18,7 @@
  *   a group's history (see lua.ts), hash-tagged into its topic's slot so one
  *   script stores and publishes, in a Redis Cluster too.
  */
-import { ChannelFull, InvalidOption } from '../../errors';
+import { ChannelFull, InvalidOption, LayerUnavailable } from '../../errors';
 import { BaseChannelLayer } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage } from '../channel-layer';
 import type { ChannelListener } from '../channel-listener';
@@ -32,6 +32,8 @@ import { LocalMailbox } from './local-mailbox';
 import { EpochSource, historyKeys, keepMs, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, HISTORY_READ, PUBLISH_HISTORY, PUBLISH_OR_QUEUE } from './lua';
 import { MembershipLedger } from './membership-ledger';
+import { PendingLeaves } from './pending-leaves';
+import { ProcessLiveness } from './process-liveness';
 import { EnvelopeKind, envelopeSender, readEnvelope, writeEnvelope } from './pubsub-envelope';
 import { NodesTransport, type PubSubTransport } from './pubsub-transport';
 import { QueueStore } from './queue-store';
@@ -78,6 +80,9 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   readonly #announcedDown = new Set<number>();
   readonly #epochs = new EpochSource(this.processToken);
   readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
+  readonly #leaves = new PendingLeaves();
+  readonly #liveness: ProcessLiveness | null = null;
+  readonly #registryIndex: number;
   readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
   readonly #onPayload = (payload: Buffer): void => this.#receivePayload(payload);
 
@@ -115,9 +120,27 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         onDropped: this.#channelDropped,
       });
     }
+    this.#registryIndex = this.#transport.indexFor(`${this.prefix}:processes`);
+    if (options.liveness !== false && !options.cluster) {
+      this.#liveness = new ProcessLiveness(options.liveness, {
+        prefix: this.prefix,
+        token: this.processToken,
+        registry: this.#nodes[this.#registryIndex]!,
+        nodes: this.#nodes,
+        restore: async () => {
+          await Promise.all(this.#nodes.map((_, index) => this.#restoreMemberships(index)));
+        },
+        reaped: () => undefined,
+      });
+    }
     this.#transport.on('down', (index, error) => this.#onDown(index, error));
     this.#transport.on('up', (index, info) => void this.#onUp(index, info).catch(() => undefined));
     for (const node of this.#nodes) void node.start();
+  }
+
+  /** Group leaves that failed during an outage and are retried on reconnection. */
+  get pendingLeaves(): number {
+    return this.#leaves.size;
   }
 
   /** A fresh process-local channel; this process's inbox for it is subscribed before it is returned. */
@@ -180,6 +203,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected async doGroupAdd(group: string, channel: string): Promise<void> {
+    this.#leaves.cancel(group, channel);
     const now = this.now();
     const ttl = ttlSeconds(this.groupExpiry);
     const score = toScore(now);
@@ -198,13 +222,25 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
 
   protected async doGroupDiscard(group: string, channel: string): Promise<void> {
     this.#ledger.discard(group, channel);
+    const local = isProcessLocal(channel) && this.#inboxes.has(nonLocalName(channel));
+    // This process's own state first: a member that left must not get another message, whatever Redis says.
+    if (local) await this.#leaveLocal(group, channel).catch(() => undefined);
+    try {
+      await this.#leaveRemote(group, channel, local);
+    } catch (error) {
+      if (error instanceof LayerUnavailable) this.#leaves.add(group, channel);
+      throw error;
+    }
+  }
+
+  /** The Redis side of a leave: the membership keys, and the owning process when it is another one. */
+  async #leaveRemote(group: string, channel: string, local: boolean): Promise<void> {
     const writes: Array<Promise<unknown>> = [this.#transport.command(group, ['ZREM', this.#groupKey(group), channel])];
     if (!isProcessLocal(channel)) writes.push(this.#transport.command(group, ['ZREM', this.#namedKey(group), channel]));
     await Promise.all(writes);
-    if (!isProcessLocal(channel)) return;
+    if (!isProcessLocal(channel) || local) return;
     const key = nonLocalName(channel);
-    if (this.#inboxes.has(key)) await this.#leaveLocal(group, channel);
-    else await this.#transport.publish(key, this.#inboxTopic(key), writeEnvelope(EnvelopeKind.Leave, this.now(), this.processToken, channel, group));
+    await this.#transport.publish(key, this.#inboxTopic(key), writeEnvelope(EnvelopeKind.Leave, this.now(), this.processToken, channel, group));
   }
 
   protected async doGroupMembers(group: string): Promise<string[]> {
@@ -289,6 +325,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected async doFlush(): Promise<void> {
+    this.#leaves.clear();
     this.#mailbox.clear();
     this.#ledger.clear();
     const groups = [...this.#local.keys()];
@@ -298,6 +335,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected async doClose(): Promise<void> {
+    this.#liveness?.stop();
+    this.#leaves.clear();
     this.#store?.stop();
     this.#mailbox.close('RedisPubSubChannelLayer');
     await this.#transport.close();
@@ -416,6 +455,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   #onDown(index: number, error: Error): void {
+    if (index === this.#registryIndex) this.#liveness?.down();
     if (this.closed || this.#announcedDown.has(index)) return;
     this.#announcedDown.add(index);
     this.announce('disconnected', error);
@@ -426,9 +466,14 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     try {
       if (info.restarted) await this.#restoreMemberships(index);
       for (const key of this.#inboxes) if (this.#transport.indexFor(key) === index) await this.#drainInbox(key);
+      await this.#leaves.retry(
+        (group, channel) => this.#leaveRemote(group, channel, isProcessLocal(channel) && this.#inboxes.has(nonLocalName(channel))),
+        (group) => this.#transport.indexFor(group) === index,
+      );
     } catch {
       return; // lost again; the next 'up' retries
     }
+    if (index === this.#registryIndex) this.#liveness?.up();
     this.#store?.resume(index);
     if (this.#announcedDown.delete(index)) this.announce('reconnected');
   }
