@@ -53,3 +53,5 @@ export {
   registeredLayerSchemes,
 } from './registry';
 export type { ChannelLayerConfig, LayerBackendFactory, LayerBackendOptions } from './registry';
+export { ReplayGuard, joinWithHistory } from './history-recovery';
+export type { HistoryJoin, HistoryJoinOptions, SinceQueryKeys } from './history-recovery';
