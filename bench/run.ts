@@ -22,6 +22,7 @@ import { FULL_SIZES, QUICK_SIZES } from './lib/sizes';
 import { churn } from './scenarios/churn';
 import { fanout100, fanout1000, latency, manyRooms } from './scenarios/fanout';
 import { idleScenario } from './scenarios/idle';
+import { recovery } from './scenarios/recovery';
 import { redisCost } from './scenarios/redis-cost';
 
 const RESULTS_DIR = path.join(__dirname, 'results');
@@ -75,6 +76,7 @@ async function main(): Promise<number> {
     idleScenario(startCluster),
     churn,
     redisCost,
+    recovery,
   ];
   const names = scenarioList(() => Promise.reject(new Error('unused'))).map((s) => s.name);
   let args: BenchArgs;

@@ -290,10 +290,43 @@ export class LayerClosed extends SwitchyardError {
   }
 }
 
-/** The layer's backend (e.g. Redis) cannot be reached; the call failed fast. */
+/**
+ * The layer's backend (e.g. Redis) cannot be reached; the call failed fast.
+ * A handshake it interrupts is refused with 503; after accept, consumers
+ * answer it with an error frame and keep the connection.
+ */
 export class LayerUnavailable extends SwitchyardError {
-  constructor(message: string, options?: ErrorOptions) {
+  readonly status = 503;
+  /**
+   * True when the command had been written when the connection failed (a
+   * stalled or dropped server): the server may still carry it out when it
+   * resumes. False when it was refused before anything was sent.
+   */
+  readonly inFlight: boolean;
+  constructor(message: string, options?: ErrorOptions & { inFlight?: boolean }) {
     super('ERR_LAYER_UNAVAILABLE', message, options);
+    this.inFlight = options?.inFlight ?? false;
+  }
+}
+
+/** `groupHistory` for a group no `history` pattern of the layer matches. */
+export class HistoryNotEnabled extends SwitchyardError {
+  readonly group: string;
+  constructor(group: string) {
+    super(
+      'ERR_HISTORY_NOT_ENABLED',
+      `group ${JSON.stringify(group)} keeps no history: add a pattern matching it to the layer's history option, ` +
+        "e.g. history: [['chat_*', { size: 100, ttl: 300 }]]",
+    );
+    this.group = group;
+  }
+}
+
+/** A client's `since` position (query string or join payload) is malformed; a handshake is refused with 400. */
+export class InvalidHistoryPosition extends SwitchyardError {
+  readonly status = 400;
+  constructor(detail: string) {
+    super('ERR_INVALID_HISTORY_POSITION', detail);
   }
 }
 
@@ -458,7 +491,7 @@ export class MissingPeerDependency extends SwitchyardError {
  * application before accept: the error's own `status` when it is a
  * catalogue error that carries one (DenyConnection 403 or chosen,
  * RouteNotFound 404, AuthenticationFailed 401, OriginRejected 403,
- * ServerBusy 503), otherwise 500.
+ * ServerBusy 503, LayerUnavailable 503, InvalidHistoryPosition 400), otherwise 500.
  */
 export function handshakeStatusOf(error: unknown): number {
   if (isSwitchyardError(error)) {

@@ -1,5 +1,5 @@
 /** Command-line flags of `npm run bench`. */
-import { ALL_KINDS, type ServerKind } from './cluster';
+import { ALL_KINDS, DEFAULT_KINDS, type ServerKind } from './cluster';
 
 export interface BenchArgs {
   quick: boolean;
@@ -18,9 +18,11 @@ export const USAGE = `Usage: npm run bench -- [flags]
 
   --quick                 smoke run: 1 run, tiny sizes, a few seconds (what CI runs; without rawcork)
   --runs N                repeat every scenario N times (default 3; --quick: 1)
-  --scenarios a,b         only these: fanout-100, fanout-1000, rooms, latency, idle, churn, redis-cost
+  --scenarios a,b         only these: fanout-100, fanout-1000, rooms, latency, idle, churn, redis-cost, recovery
   --only-servers a,b      only these servers: raw, rawcork, memory, redis, pubsub (ratios need raw;
-                          rawcork: raw ws corking per tick, a reference row)
+                          rawcork: raw ws corking per tick, a reference row), and by name only
+                          memory-history, redis-history, pubsub-history (the same with history on
+                          every room; the recovery scenario runs on these)
   --json PATH             also write the JSON results here (always: bench/results/latest.json)
   --redis-url URL         Redis to use (default: REDIS_URL, else a private throwaway redis-server)
   --profile               CPU-profile the servers during each send phase (bench/results/profiles/;
@@ -35,7 +37,7 @@ export function parseArgs(argv: string[], scenarioNames: string[]): BenchArgs {
     quick: false,
     runs: 3,
     scenarios: null,
-    servers: [...ALL_KINDS],
+    servers: [...DEFAULT_KINDS],
     json: null,
     redisUrl: process.env.REDIS_URL || undefined,
     verbose: false,

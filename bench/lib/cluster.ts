@@ -11,7 +11,7 @@ import type { BenchRedis } from './redis';
 import { RpcChild } from './rpc';
 
 /** The servers the bench knows. */
-export type ServerKind = 'raw' | 'rawcork' | 'memory' | 'redis' | 'pubsub';
+export type ServerKind = 'raw' | 'rawcork' | 'memory' | 'redis' | 'pubsub' | 'memory-history' | 'redis-history' | 'pubsub-history';
 
 export interface ServerKindInfo {
   label: string;
@@ -28,9 +28,16 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
   memory: { label: 'switchyard memory', script: 'switchyard-server.ts', args: ['memory'], processes: 1, usesRedis: false },
   redis: { label: 'switchyard redis core ×2', script: 'switchyard-server.ts', args: ['redis'], processes: 2, usesRedis: true },
   pubsub: { label: 'switchyard redis pub/sub ×2', script: 'switchyard-server.ts', args: ['pubsub'], processes: 2, usesRedis: true },
+  // The same servers with history on every chat room (size 100, ttl 300 s): the cost of history, and the recovery scenario.
+  'memory-history': { label: 'switchyard memory + history', script: 'switchyard-server.ts', args: ['memory', 'history'], processes: 1, usesRedis: false },
+  'redis-history': { label: 'switchyard redis core ×2 + history', script: 'switchyard-server.ts', args: ['redis', 'history'], processes: 2, usesRedis: true },
+  'pubsub-history': { label: 'switchyard redis pub/sub ×2 + history', script: 'switchyard-server.ts', args: ['pubsub', 'history'], processes: 2, usesRedis: true },
 };
 
 export const ALL_KINDS = Object.keys(SERVER_KINDS) as ServerKind[];
+
+/** What runs without --only-servers: the history variants are asked for by name. */
+export const DEFAULT_KINDS = ALL_KINDS.filter((kind) => !SERVER_KINDS[kind].args.includes('history'));
 
 /** How to start server processes. */
 export interface ClusterOptions {

@@ -46,6 +46,14 @@ export const METRICS: Record<string, MetricInfo> = {
   failures: { label: 'failures', count: true },
   commandsPerGroupSend: { label: 'Redis cmds/groupSend' },
   cmd: { label: 'cmd/groupSend' },
+  recoverAllMs: { label: 'all recovered, ms' },
+  recoverP50Ms: { label: 'recovery p50 ms' },
+  recoverP99Ms: { label: 'recovery p99 ms' },
+  recoveredPerSec: { label: 'recovered msgs/s' },
+  cpuUsPerRecovered: { label: 'CPU µs/recovered msg' },
+  commandsPerRecovered: { label: 'Redis cmds/recovered msg' },
+  commandsPerReconnect: { label: 'Redis cmds/reconnect' },
+  notRecovered: { label: 'joins not recovered', count: true },
 };
 
 export function metricInfo(key: string): MetricInfo {

@@ -12,6 +12,7 @@ const COLUMNS: Record<string, string[]> = {
   latency: ['p50Ms', 'p90Ms', 'p99Ms', 'maxMs', 'cpuUsPerDelivery'],
   idle: ['connections', 'rssPerConn', 'heapPerConn', 'baselineRssMiB', 'connectPerSec', 'deliveriesPerSec', 'cpuUsPerDelivery', 'p99Ms'],
   churn: ['cyclesPerSec', 'cpuUsPerCycle', 'failures'],
+  recovery: ['recoverAllMs', 'recoverP50Ms', 'recoverP99Ms', 'recoveredPerSec', 'cpuUsPerRecovered', 'commandsPerRecovered', 'commandsPerReconnect', 'notRecovered'],
 };
 
 function withRatio(key: string, s: MetricSummary | undefined): string {

@@ -23,6 +23,7 @@ export interface Sizes {
   idle: { connections: number; rooms: number; warmup: number; chatMessages: number; maxSeconds: number; freshServers: boolean };
   churn: { concurrency: number; seconds: number; rooms: number };
   redisCost: { groupSizes: number[]; messages: number; window: number; maxSeconds: number };
+  recovery: { clients: number; messages: number; maxSeconds: number };
 }
 
 export const FULL_SIZES: Sizes = {
@@ -35,6 +36,7 @@ export const FULL_SIZES: Sizes = {
   idle: { connections: 10_000, rooms: 100, warmup: 100, chatMessages: 20, maxSeconds: 8, freshServers: true },
   churn: { concurrency: 20, seconds: 3, rooms: 10 },
   redisCost: { groupSizes: [1, 100, 1000], messages: 200, window: 4, maxSeconds: 6 },
+  recovery: { clients: 200, messages: 100, maxSeconds: 30 },
 };
 
 export const QUICK_SIZES: Sizes = {
@@ -47,4 +49,5 @@ export const QUICK_SIZES: Sizes = {
   idle: { connections: 200, rooms: 10, warmup: 20, chatMessages: 5, maxSeconds: 2, freshServers: false },
   churn: { concurrency: 5, seconds: 0.3, rooms: 2 },
   redisCost: { groupSizes: [1, 10], messages: 20, window: 4, maxSeconds: 2 },
+  recovery: { clients: 10, messages: 10, maxSeconds: 10 },
 };

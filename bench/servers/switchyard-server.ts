@@ -1,14 +1,17 @@
 /**
  * A Switchyard server for the bench's chat protocol, on the layer named by
  * argv[2]: `memory`, `redis` (RedisChannelLayer) or `pubsub`
- * (RedisPubSubChannelLayer). Redis comes from BENCH_REDIS_URL, keys under
- * BENCH_PREFIX (the parent deletes them afterwards).
+ * (RedisPubSubChannelLayer); argv[3] `history` keeps a history of every room
+ * (chat_*: 100 messages, 300 s; recover_*: 1000 messages) and serves the
+ * recovery route. Redis comes from BENCH_REDIS_URL, keys under BENCH_PREFIX
+ * (the parent deletes them afterwards).
  */
 import { configureChannelLayers, getChannelLayer } from '../../src/layers/registry';
 import { ProtocolTypeRouter } from '../../src/routing/protocol-type-router';
 import { URLRouter, path } from '../../src/routing/url-router';
 import { createServer } from '../../src/server/server';
 import { BenchChatConsumer } from './bench-chat-consumer';
+import { BenchRecoveryConsumer } from './bench-recovery-consumer';
 import { runServerChild } from './server-child';
 
 const LAYER_URLS: Record<string, (redis: string) => string> = {
@@ -30,13 +33,25 @@ runServerChild(async () => {
   // process), so a process lagging 100 messages behind would drop by design.
   // Sized like a deployment with this many busy rooms would size it.
   const redisOptions = { prefix: process.env.BENCH_PREFIX ?? 'swbench', channelCapacity: { 'specific.*': 2000 } };
+  const withHistory = process.argv[3] === 'history';
+  const history = withHistory
+    ? {
+        history: [
+          ['chat_*', { size: 100, ttl: 300 }],
+          ['recover_*', { size: 1000, ttl: 300 }],
+        ] as const,
+      }
+    : {};
   configureChannelLayers({
-    default: { url: url(redisUrl), options: kind === 'memory' ? {} : redisOptions },
+    default: { url: url(redisUrl), options: kind === 'memory' ? history : { ...redisOptions, ...history } },
   });
   // Create the layer (and its Redis connections) before the first client.
   getChannelLayer();
   const application = ProtocolTypeRouter({
-    websocket: URLRouter([path('ws/chat/<roomName>/', BenchChatConsumer.asApp())]),
+    websocket: URLRouter([
+      path('ws/chat/<roomName>/', BenchChatConsumer.asApp()),
+      ...(withHistory ? [path('ws/recover/<roomName>/', BenchRecoveryConsumer.asApp())] : []),
+    ]),
   });
   const server = createServer(application, { maxConnections: 50_000 });
   const { port } = await server.listen(0, '127.0.0.1');

@@ -4,9 +4,10 @@
  * the rule in `handler-name.ts`, one at a time, in arrival order.
  */
 import { CONSUMER_CLASS, type Application, type Event, type Receive, type Scope, type Send } from '../application';
-import { LayerClosed, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
+import { LayerClosed, LayerUnavailable, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
 import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
 import { DELIVER, listenToChannel, stopListening, type ChannelReader } from '../layers/channel-listener';
+import { ReplayGuard, joinWithHistory, type HistoryJoin, type HistoryJoinOptions } from '../layers/history-recovery';
 import { getChannelLayer } from '../layers/registry';
 import { listenToReader, type EventQueue } from '../server/event-queue';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
@@ -33,6 +34,19 @@ const DRAINING = 1;
 const STOP_REQUESTED = 2;
 const ENDING = 4;
 const CLIENT_GONE = 8;
+// Set once the consumer joined a group with history (its ReplayGuard is in `replayGuards`).
+const GUARDED = 16;
+
+// Kept beside the consumer rather than in a field: only consumers that recover pay for it (idle memory).
+const replayGuards = new WeakMap<AsyncConsumer<any>, ReplayGuard>();
+
+/** Options of `groupAdd(group, options)`: join with history (see HistoryJoinOptions). */
+export type GroupJoinOptions = HistoryJoinOptions;
+
+/** What `groupAdd(group, options)` reports: the join's outcome, and how many messages it replays first. */
+export interface GroupJoin extends Omit<HistoryJoin, 'messages'> {
+  replayed: number;
+}
 
 const warnedTypes = new WeakMap<Function, Set<string>>();
 
@@ -151,19 +165,64 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     return new Set(groups === null ? [] : typeof groups === 'string' ? [groups] : groups);
   }
 
-  /** Join `group` with this consumer's channel; it is left automatically at the end. */
-  async groupAdd(group: string): Promise<void> {
+  /**
+   * Join `group` with this consumer's channel; it is left automatically at
+   * the end. With `options` (a group with history, see the layer's `history`
+   * option), first replay what the client missed since `options.since`, or
+   * the newest `options.last` messages for a newcomer: they are handled, in
+   * order, before any live message of the group, with none twice and none
+   * missing in between. Call it from a handler (e.g. `connect()`), so the
+   * replay runs right after it.
+   *
+   * @example
+   * async connect() {
+   *   const join = await this.groupAdd('chat_lobby', { since: sinceFromQuery(this.scope), last: 50 });
+   *   await this.accept();
+   *   if (!join.recovered) await this.sendJson({ type: 'history.lost' });
+   * }
+   */
+  groupAdd(group: string): Promise<void>;
+  groupAdd(group: string, options: GroupJoinOptions): Promise<GroupJoin>;
+  async groupAdd(group: string, options?: GroupJoinOptions): Promise<void | GroupJoin> {
     const layer = this.#requireLayer(`groupAdd(${JSON.stringify(group)})`);
-    await layer.groupAdd(group, this.channelName as string);
+    let joined: GroupJoin | undefined;
+    if (options === undefined) await layer.groupAdd(group, this.channelName as string);
+    else joined = await this.#joinWithHistory(layer, group, options);
+    this.#remember(group);
+    return joined;
+  }
+
+  #remember(group: string): void {
     const groups = this.#groups;
     if (groups === null) this.#groups = group;
     else if (typeof groups !== 'string') groups.add(group);
     else if (groups !== group) this.#groups = new Set([groups, group]);
   }
 
+  /** Join, read the history, then put the replay ahead of everything queued, dropping queued live duplicates. */
+  async #joinWithHistory(layer: ChannelLayer<E>, group: string, options: GroupJoinOptions): Promise<GroupJoin> {
+    const join = await joinWithHistory(layer, group, this.channelName as string, options);
+    let guard = replayGuards.get(this);
+    if (guard === undefined) replayGuards.set(this, (guard = new ReplayGuard()));
+    this.#flags |= GUARDED;
+    guard.mark(group, join.epoch, join.offset);
+    const queued = this.#queue === null ? [] : (this.#queue.slice(this.#head) as Event[]);
+    const kept = queued.filter((event) => guard.admit(event));
+    const replay = (join.messages as Event[]).filter((event) => !isProtocolType(event.type));
+    this.#queue = [...replay, ...kept];
+    this.#head = 0;
+    if (this.#queue.length === 0) this.#queue = null;
+    else if (!this.#draining) {
+      this.#draining = true;
+      if (AsyncConsumer.#pendingDrains.push(this) === 1) queueMicrotask(AsyncConsumer.#startDrains);
+    }
+    return { recovered: join.recovered, epoch: join.epoch, offset: join.offset, replayed: replay.length };
+  }
+
   /** Leave `group` (leaving a group not joined is not an error). */
   async groupDiscard(group: string): Promise<void> {
     const layer = this.#requireLayer(`groupDiscard(${JSON.stringify(group)})`);
+    if ((this.#flags & GUARDED) !== 0) replayGuards.get(this)?.forget(group);
     const groups = this.#groups;
     if (groups === group) this.#groups = null;
     else if (groups !== null && typeof groups !== 'string') groups.delete(group);
@@ -217,6 +276,17 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   protected requestStop(): void {
     this.#stopRequested = true;
     if (!this.#draining && this.#resolveRun !== null) void this.#finish(null);
+  }
+
+  /**
+   * Called when handling `event` failed with LayerUnavailable (the channel
+   * layer's backend is away); the consumer then handles the next event as
+   * usual. Throw to end the consumer instead. Default: log it and go on
+   * (WebSocket consumers refuse a handshake with 503, JSON ones send an error frame).
+   */
+  protected async onLayerUnavailable(error: LayerUnavailable, event: Event): Promise<void> {
+    const ctor = this.constructor as typeof AsyncConsumer;
+    ctor.logger.error(`${ctor.name}: handling ${JSON.stringify(event.type)} failed: the channel layer is unavailable`, error);
   }
 
   /**
@@ -337,6 +407,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   /** A message from the channel layer (pushed or received): queue it unless it impersonates the protocol. */
   #fromLayer(message: LayerMessage): void {
     if (this.#ending) return;
+    if ((this.#flags & GUARDED) !== 0 && !replayGuards.get(this)!.admit(message)) return;
     const type = message.type;
     if (typeof type === 'string' && isProtocolType(type)) {
       const ctor = this.constructor as typeof AsyncConsumer;
@@ -375,8 +446,20 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
       try {
         await this.dispatch(event);
       } catch (error) {
-        this.#draining = false;
-        return this.#finish(error);
+        let outcome: unknown = error;
+        // The layer being away is the backend's outage, not this connection's fault: the consumer says so and goes on.
+        if (error instanceof LayerUnavailable && !this.#ending) {
+          try {
+            await this.onLayerUnavailable(error, event);
+            outcome = null;
+          } catch (handlerError) {
+            outcome = handlerError;
+          }
+        }
+        if (outcome !== null) {
+          this.#draining = false;
+          return this.#finish(outcome);
+        }
       }
       // Layer messages never carry a protocol type (#fromLayer drops them), so this is a client event.
       if (this.#clientInbox !== null && isProtocolType(event.type)) this.#clientInbox.consumed();
@@ -410,7 +493,12 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     const results = await Promise.allSettled(groups.map((group) => layer.groupDiscard(group, channel)));
     for (const result of results) {
       if (result.status === 'rejected') {
-        (this.constructor as typeof AsyncConsumer).logger.error(`${this.constructor.name}: leaving a group failed`, result.reason);
+        const logger = (this.constructor as typeof AsyncConsumer).logger;
+        if (result.reason instanceof LayerUnavailable) {
+          logger.warn(`${this.constructor.name}: leaving a group failed while the channel layer is unavailable; the layer retries it on reconnection`);
+        } else {
+          logger.error(`${this.constructor.name}: leaving a group failed`, result.reason);
+        }
       }
     }
   }

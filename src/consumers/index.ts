@@ -3,7 +3,8 @@
  * event-type-to-handler rule, and the action decorators with their reader.
  */
 export { AsyncConsumer } from './async-consumer';
-export type { ConsumerLogger } from './async-consumer';
+export type { ConsumerLogger, GroupJoin, GroupJoinOptions } from './async-consumer';
+export { sinceFromQuery } from './history-since';
 export { WebsocketConsumer } from './websocket-consumer';
 export type { AcceptHeaders } from './websocket-consumer';
 export { JsonWebsocketConsumer } from './json-websocket-consumer';

@@ -4,7 +4,8 @@
  * incoming messages.
  */
 import { CloseCode } from '../close-codes';
-import { InvalidJson, UnknownAction, ValidationFailed, type SwitchyardError } from '../errors';
+import type { Event } from '../application';
+import { InvalidJson, UnknownAction, ValidationFailed, type LayerUnavailable, type SwitchyardError } from '../errors';
 import type { AnyEventMap, EventMap } from '../layers/channel-layer';
 import { validateDto } from './dto-validation';
 import { encodeJsonOnce } from './json-encoding';
@@ -34,7 +35,9 @@ export interface ErrorFrame {
  *   `static invalidJson = 'close'`, close 4400);
  * - a payload failing its DTO: `ERR_VALIDATION_FAILED` with `errors`
  *   `[{field, constraint, message}]` (nested fields dotted);
- * - an unknown or missing action: `ERR_UNKNOWN_ACTION`.
+ * - an unknown or missing action: `ERR_UNKNOWN_ACTION`;
+ * - a handler whose channel layer call failed because the backend is away:
+ *   `ERR_LAYER_UNAVAILABLE` (override `onLayerUnavailable` to change it).
  *
  * @example
  * class Chat extends JsonWebsocketConsumer {
@@ -102,6 +105,12 @@ export class JsonWebsocketConsumer<E extends EventMap = AnyEventMap> extends Web
     const frame: ErrorFrame = { type: 'error', code: error.code, detail: error.message };
     if (error instanceof ValidationFailed) frame.errors = error.failures;
     await this.sendJson(frame);
+  }
+
+  /** After accept, tell the client with an `ERR_LAYER_UNAVAILABLE` error frame; the connection stays open. */
+  protected override async onLayerUnavailable(error: LayerUnavailable, event: Event): Promise<void> {
+    if (!this.accepted) return super.onLayerUnavailable(error, event);
+    await this.sendError(error);
   }
 
   override async receive(text?: string, bytes?: Uint8Array): Promise<void> {

@@ -4,7 +4,8 @@
  */
 import type { WebsocketConnectEvent, WebsocketDisconnectEvent, WebsocketReceiveEvent, WebsocketScope } from '../application';
 import { CloseCode } from '../close-codes';
-import { AcceptConnection, DenyConnection, InvalidEvent, StopConsumer, isSwitchyardError } from '../errors';
+import type { Event } from '../application';
+import { AcceptConnection, DenyConnection, InvalidEvent, StopConsumer, isSwitchyardError, type LayerUnavailable } from '../errors';
 import type { AnyEventMap, EventMap } from '../layers/channel-layer';
 import { AsyncConsumer } from './async-consumer';
 import { reserveMethodsOf } from './handler-name';
@@ -132,6 +133,12 @@ export class WebsocketConsumer<E extends EventMap = AnyEventMap> extends AsyncCo
   async websocketDisconnect(event: WebsocketDisconnectEvent): Promise<void> {
     this.#closedWith ??= event.code;
     await this.#runDisconnect(typeof event.code === 'number' ? event.code : CloseCode.ABNORMAL);
+  }
+
+  /** Before accept the error ends the consumer, so the handshake is refused with 503; after, it is logged. */
+  protected override async onLayerUnavailable(error: LayerUnavailable, event: Event): Promise<void> {
+    if (!this.#accepted) throw error;
+    await super.onLayerUnavailable(error, event);
   }
 
   protected override async onEnd(error: unknown): Promise<unknown> {

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { ChannelFull, InvalidChannelName, InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
+import { ChannelFull, HistoryNotEnabled, InvalidChannelName, InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
 import { positiveOption } from '../option-checks';
 import { CapacityTable } from './capacity';
 import { LISTEN, UNLISTEN, type ChannelListener, type ListenableLayer } from './channel-listener';
@@ -23,7 +23,9 @@ import {
   type ReceiveOptions,
   type SendManyResult,
 } from './channel-layer';
-import { sealMessage, type SealedMessage } from './message';
+import { HISTORY_KEYS, HistoryTable, assertHistoryOptions, type GroupHistory, type GroupHistoryOptions, type ResolvedRetention } from './history';
+import { sealMessage, withoutKeys, type SealedMessage } from './message';
+import { OutageBuffer, type HeldSend } from './outage-buffer';
 import { assertChannelName, assertGroupName, nonLocalName } from './names';
 
 /** A validated channel name paired with its sealed message, as hooks receive them. */
@@ -55,8 +57,8 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   extends EventEmitter<ChannelLayerEvents>
   implements ChannelLayer<M>, ListenableLayer
 {
-  /** Capabilities beyond the core; every built-in backend supports groups and flush. */
-  readonly extensions: readonly string[] = ['groups', 'flush'];
+  /** Capabilities beyond the core; every built-in backend supports groups and flush, plus `history` when configured. */
+  readonly extensions: readonly string[];
   /** Seconds a queued message lives. */
   readonly expiry: number;
   /** Seconds a group membership lives after the last groupAdd. */
@@ -70,6 +72,8 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   protected readonly now: () => number;
 
   readonly #capacity: CapacityTable;
+  readonly #history: HistoryTable;
+  readonly #outage: OutageBuffer | null;
   readonly #processToken = randomBytes(9).toString('base64url');
   #closing: Promise<void> | undefined;
 
@@ -84,6 +88,35 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
       throw new InvalidOption('clock must be a function returning the current time in milliseconds');
     }
     this.now = options.clock ?? Date.now;
+    this.#history = new HistoryTable(options.history);
+    this.extensions = this.#history.empty ? ['groups', 'flush'] : ['groups', 'flush', 'history'];
+    this.#outage =
+      options.outageBuffer === undefined
+        ? null
+        : new OutageBuffer(options.outageBuffer, this.expiry, {
+            now: this.now,
+            deliver: (entry) => this.#deliverHeld(entry),
+            dropped: (entry, reason) =>
+              this.announce('dropped', { [entry.kind === 'send' ? 'channel' : 'group']: entry.name, count: 1, reason }),
+          });
+    if (this.#outage !== null) this.on('reconnected', () => void this.#outage?.flush());
+  }
+
+  /** Sends waiting in the outage buffer (0 without one). */
+  get heldSends(): number {
+    return this.#outage?.pending ?? 0;
+  }
+
+  async #deliverHeld(entry: HeldSend): Promise<void> {
+    if (this.#closing !== undefined) return;
+    if (entry.kind === 'send') return this.doSend(entry.name, entry.sealed);
+    const result = await this.doGroupSend(entry.name, entry.sealed);
+    this.reportDropped(entry.name, result.dropped);
+  }
+
+  /** How much history `group` keeps, or null when none (the `history` option). */
+  historyRetentionOf(group: string): ResolvedRetention | null {
+    return this.#history.retentionOf(group);
   }
 
   /** True once `close()` has been called. */
@@ -108,7 +141,9 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   async send(channel: string, message: MessageOf<M>): Promise<void> {
     this.#assertOpen();
     assertChannelName(channel);
-    await this.doSend(channel, sealMessage(message));
+    const sealed = sealMessage(message);
+    if (this.#outage === null) return this.doSend(channel, sealed);
+    await this.#outage.run({ kind: 'send', name: channel, sealed }, () => this.doSend(channel, sealed));
   }
 
   /** Validate every entry first (nothing is sent if one is invalid), then queue each; full channels are reported. */
@@ -174,11 +209,21 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     await this.doGroupDiscard(group, channel);
   }
 
-  /** Send to every current member once; full members are skipped, counted and reported by a `'dropped'` event. */
+  /**
+   * Send to every current member once; full members are skipped, counted and
+   * reported by a `'dropped'` event. The reserved `__offset__`/`__epoch__`
+   * keys are dropped from `message`; a group with history stamps its own.
+   */
   async groupSend(group: string, message: MessageOf<M>): Promise<GroupSendResult> {
     this.#assertOpen();
     assertGroupName(group);
-    const result = await this.doGroupSend(group, sealMessage(message));
+    const sealed = withoutKeys(sealMessage(message), HISTORY_KEYS);
+    let result: GroupSendResult = { dropped: 0, buffered: true };
+    const run = async (): Promise<void> => {
+      result = await this.doGroupSend(group, sealed);
+    };
+    if (this.#outage === null) await run();
+    else await this.#outage.run({ kind: 'group', name: group, sealed }, run);
     this.reportDropped(group, result.dropped);
     return result;
   }
@@ -189,7 +234,7 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     const sealed: SealedEntry[] = [];
     for (const [group, message] of entries) {
       assertGroupName(group);
-      sealed.push([group, sealMessage(message)]);
+      sealed.push([group, withoutKeys(sealMessage(message), HISTORY_KEYS)]);
     }
     return this.doGroupSendMany(sealed);
   }
@@ -201,14 +246,32 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     return this.doGroupMembers(group);
   }
 
+  /**
+   * The retained history of `group` (see `GroupHistory`). Throws
+   * HistoryNotEnabled unless a `history` pattern matches the group.
+   *
+   * @example
+   * const { messages, recovered } = await layer.groupHistory('chat_lobby', { since: { offset: 41, epoch } });
+   */
+  async groupHistory(group: string, options: GroupHistoryOptions = {}): Promise<GroupHistory<MessageOf<M>>> {
+    this.#assertOpen();
+    assertGroupName(group);
+    assertHistoryOptions(options);
+    const retention = this.#history.retentionOf(group);
+    if (retention === null) throw new HistoryNotEnabled(group);
+    return (await this.doGroupHistory(group, options, retention)) as GroupHistory<MessageOf<M>>;
+  }
+
   /** Drop every message and group; pending receives keep waiting. */
   async flush(): Promise<void> {
     this.#assertOpen();
+    this.#outage?.clear();
     await this.doFlush();
   }
 
   /** Release resources; pending receives reject with LayerClosed, later calls throw it. Idempotent. */
   close(): Promise<void> {
+    this.#outage?.clear();
     this.#closing ??= this.doClose();
     return this.#closing;
   }
@@ -266,6 +329,11 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
    */
   protected doListen(_channel: string, _listener: ChannelListener): boolean {
     return false;
+  }
+
+  /** History hook: backends that keep history override it. The base calls it only for a group with a retention. */
+  protected async doGroupHistory(group: string, _options: GroupHistoryOptions, _retention: ResolvedRetention): Promise<GroupHistory> {
+    throw new InvalidOption(`${this.constructor.name} keeps no group history (group ${JSON.stringify(group)}); remove the history option`);
   }
 
   /** Remove `listener` if it is still `channel`'s. Default: nothing to remove. */

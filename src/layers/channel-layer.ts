@@ -5,6 +5,8 @@
  * delivery, FIFO per channel for one reader, senders never block.
  */
 
+import type { GroupHistory, GroupHistoryOptions, HistoryPatterns } from './history';
+
 /** Binary values a message may carry. */
 export type Binary = Uint8Array;
 
@@ -57,6 +59,12 @@ export interface GroupSendResult {
    * as far as this layer can observe; see each backend's docs).
    */
   dropped: number;
+  /** For a group with history: the offset the message was stored at. */
+  offset?: number;
+  /** For a group with history: the epoch of that offset. */
+  epoch?: string;
+  /** True when the backend was unavailable and the send waits in the outage buffer (see `outageBuffer`). */
+  buffered?: boolean;
 }
 
 /** What a bulk direct send reports. */
@@ -107,6 +115,11 @@ export interface ChannelLayer<M extends EventMap = AnyEventMap> {
   groupSendMany(entries: Iterable<readonly [group: string, message: MessageOf<M>]>): Promise<GroupSendResult>;
   /** The group's current (unexpired) members, in no particular order. */
   groupMembers(group: string): Promise<string[]>;
+  /**
+   * The retained history of a group that keeps one (see the `history`
+   * option); throws HistoryNotEnabled for any other group.
+   */
+  groupHistory(group: string, options?: GroupHistoryOptions): Promise<GroupHistory<MessageOf<M>>>;
 
   /** Drop every channel, message and group this layer stores (tests, resets). */
   flush(): Promise<void>;
@@ -146,4 +159,27 @@ export interface ChannelLayerOptions {
    * Default `Date.now`. Tests inject a fake clock to check expiry without waiting.
    */
   clock?: () => number;
+  /**
+   * Groups that keep a history of their messages, by name pattern, first
+   * match wins (globs or RegExps): each `groupSend` to such a group is stored
+   * with an offset and stamped with `__offset__`/`__epoch__` for its members.
+   * Default none.
+   * @example [['chat_*', { size: 100, ttl: 300 }]]
+   */
+  history?: HistoryPatterns;
+  /**
+   * Keep sends made while the backend is unavailable in a bounded per-process
+   * buffer and flush them in order after reconnection, instead of failing
+   * them. A send that finds the buffer full fails with LayerUnavailable.
+   * Default off.
+   */
+  outageBuffer?: OutageBufferOptions;
+}
+
+/** Options of the outage buffer. */
+export interface OutageBufferOptions {
+  /** Sends held at most; one more fails with LayerUnavailable. */
+  size: number;
+  /** Seconds a held send may wait; older ones are dropped (a `'dropped'` event) at flush. Default: the layer's `expiry`. */
+  maxAge?: number;
 }

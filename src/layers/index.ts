@@ -13,6 +13,7 @@ export type {
   LayerMessage,
   MessageOf,
   MessageValue,
+  OutageBufferOptions,
   ReceiveOptions,
   SendManyResult,
 } from './channel-layer';
@@ -21,6 +22,22 @@ export { BaseChannelLayer } from './base-channel-layer';
 export type { SealedEntry } from './base-channel-layer';
 export { CapacityTable, globToRegExp } from './capacity';
 export type { CapacityPatterns } from './capacity';
+export {
+  HISTORY_EPOCH_KEY,
+  HISTORY_KEYS,
+  HISTORY_OFFSET_KEY,
+  HistoryTable,
+  historyPositionOf,
+  withoutHistoryKeys,
+} from './history';
+export type {
+  GroupHistory,
+  GroupHistoryOptions,
+  HistoryEntry,
+  HistoryPatterns,
+  HistoryPosition,
+  HistoryRetention,
+} from './history';
 export { InMemoryChannelLayer } from './memory-layer';
 export type { InMemoryChannelLayerOptions, InMemoryLayerStats } from './memory-layer';
 export { cloneForDelivery, sealMessage } from './message';
@@ -36,3 +53,5 @@ export {
   registeredLayerSchemes,
 } from './registry';
 export type { ChannelLayerConfig, LayerBackendFactory, LayerBackendOptions } from './registry';
+export { ReplayGuard, joinWithHistory } from './history-recovery';
+export type { HistoryJoin, HistoryJoinOptions, SinceQueryKeys } from './history-recovery';

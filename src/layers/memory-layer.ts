@@ -11,12 +11,22 @@
  * Empty queues, groups and waiter lists are deleted, so memory returns to
  * baseline when traffic stops.
  */
+import { randomBytes } from 'node:crypto';
 import { ChannelFull, InvalidOption } from '../errors';
 import { BaseChannelLayer } from './base-channel-layer';
 import type { AnyEventMap, ChannelLayerOptions, EventMap, GroupSendResult, LayerMessage } from './channel-layer';
 import type { ChannelListener } from './channel-listener';
 import { ChannelReaders } from './channel-readers';
-import { cloneForDelivery, type SealedMessage } from './message';
+import {
+  HISTORY_EPOCH_KEY,
+  HISTORY_OFFSET_KEY,
+  selectHistory,
+  type GroupHistory,
+  type GroupHistoryOptions,
+  type HistoryEntry,
+  type ResolvedRetention,
+} from './history';
+import { cloneForDelivery, extendSealed, type SealedMessage } from './message';
 import { nonLocalName } from './names';
 
 /** Options of InMemoryChannelLayer. */
@@ -96,6 +106,32 @@ class Fifo {
   }
 }
 
+interface Stored {
+  offset: number;
+  at: number;
+  sealed: SealedMessage;
+}
+
+/**
+ * One group's history: a bounded ring of stamped messages. The epoch is
+ * random per ring, so a restarted process (or a flush) starts a new one and
+ * positions from before are recognisably stale.
+ */
+class HistoryRing {
+  readonly epoch = randomBytes(8).toString('base64url');
+  offset = 0;
+  lastWrite = 0;
+  entries: Stored[] = [];
+
+  /** Drop entries past the size bound or older than ttl. */
+  trim(retention: ResolvedRetention, now: number): void {
+    let drop = Math.max(0, this.entries.length - retention.size);
+    const cutoff = now - retention.ttlMs;
+    while (drop < this.entries.length && this.entries[drop]!.at <= cutoff) drop++;
+    if (drop > 0) this.entries.splice(0, drop);
+  }
+}
+
 /**
  * A channel layer inside one process: the default when nothing is configured.
  * Two instances are separate worlds (like two unconnected servers).
@@ -113,6 +149,7 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
   // Membership expiry, in ms since #epoch: a small integer rather than a
   // heap-allocated number per membership (idle memory per connection).
   readonly #groups = new Map<string, Map<string, number>>();
+  readonly #history = new Map<string, HistoryRing>();
   readonly #epoch: number;
   readonly #timer: NodeJS.Timeout | undefined;
 
@@ -141,6 +178,8 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
       for (const [channel, expiresAt] of members) if (expiresAt <= groupNow) members.delete(channel);
       if (members.size === 0) this.#groups.delete(group);
     }
+    // A ring is forgotten (its epoch with it) only once idle for longer than a membership lives.
+    for (const [group, ring] of this.#history) if (ring.lastWrite + this.groupExpiryMs <= now) this.#history.delete(group);
   }
 
   /** Current internal sizes; all zero once channels and groups are emptied. */
@@ -195,6 +234,34 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
   }
 
   protected async doGroupSend(group: string, sealed: SealedMessage): Promise<GroupSendResult> {
+    const retention = this.historyRetentionOf(group);
+    if (retention === null) return this.#fanOut(group, sealed);
+    const now = this.now();
+    const ring = this.#ring(group, now);
+    const offset = ++ring.offset;
+    const stamped = extendSealed(sealed, { [HISTORY_OFFSET_KEY]: offset, [HISTORY_EPOCH_KEY]: ring.epoch });
+    ring.entries.push({ offset, at: now, sealed: stamped });
+    ring.trim(retention, now);
+    const { dropped } = this.#fanOut(group, stamped);
+    return { dropped, offset, epoch: ring.epoch };
+  }
+
+  protected override async doGroupHistory(group: string, options: GroupHistoryOptions, retention: ResolvedRetention): Promise<GroupHistory> {
+    const now = this.now();
+    const ring = this.#ring(group, now);
+    ring.trim(retention, now);
+    const entries: HistoryEntry[] = ring.entries.map((entry) => ({ offset: entry.offset, message: cloneForDelivery(entry.sealed) }));
+    return selectHistory(entries, ring.epoch, ring.offset, options);
+  }
+
+  #ring(group: string, now: number): HistoryRing {
+    let ring = this.#history.get(group);
+    if (ring === undefined) this.#history.set(group, (ring = new HistoryRing()));
+    ring.lastWrite = now;
+    return ring;
+  }
+
+  #fanOut(group: string, sealed: SealedMessage): GroupSendResult {
     const members = this.#groups.get(group);
     if (members === undefined) return { dropped: 0 };
     const now = this.now();
@@ -224,6 +291,7 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
   protected async doFlush(): Promise<void> {
     this.#queues.clear();
     this.#groups.clear();
+    this.#history.clear();
   }
 
   protected async doClose(): Promise<void> {
@@ -231,6 +299,7 @@ export class InMemoryChannelLayer<M extends EventMap = AnyEventMap> extends Base
     this.#readers.close('InMemoryChannelLayer');
     this.#queues.clear();
     this.#groups.clear();
+    this.#history.clear();
   }
 
   /** Hand `sealed` to the reader of `channel`, else queue it; false when the queue is full. */

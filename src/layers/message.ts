@@ -143,3 +143,29 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
+
+/**
+ * A sealed message with extra top-level fields (the history stamp): a frozen
+ * shallow copy sharing the original's frozen values, immutable when the
+ * original was (so its JSON is still computed once for every receiver).
+ */
+export function extendSealed(sealed: SealedMessage, fields: Readonly<Record<string, string | number>>): SealedMessage {
+  const out: Record<string, unknown> = {};
+  const message = sealed.message as Record<string, unknown>;
+  for (const key of Object.keys(message)) setOwn(out, key, message[key]);
+  for (const key of Object.keys(fields)) out[key] = fields[key];
+  Object.freeze(out);
+  if (!sealed.hasBinary && immutable.has(message)) immutable.add(out);
+  return { message: out as LayerMessage, hasBinary: sealed.hasBinary };
+}
+
+/** A sealed message without the given top-level keys (the same object when it has none of them). */
+export function withoutKeys(sealed: SealedMessage, keys: readonly string[]): SealedMessage {
+  const message = sealed.message as Record<string, unknown>;
+  if (!keys.some((key) => Object.prototype.hasOwnProperty.call(message, key))) return sealed;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(message)) if (!keys.includes(key)) setOwn(out, key, message[key]);
+  Object.freeze(out);
+  if (!sealed.hasBinary && immutable.has(message)) immutable.add(out);
+  return { message: out as LayerMessage, hasBinary: sealed.hasBinary };
+}

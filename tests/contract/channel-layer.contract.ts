@@ -18,6 +18,7 @@
  */
 import { Harness, type ContractCapabilities, type LayerFactory } from './harness';
 import { groupCases } from './cases/groups';
+import { historyCases } from './cases/history';
 import { lifecycleCases } from './cases/lifecycle';
 import { messagingCases } from './cases/messaging';
 import { validationCases } from './cases/validation';
@@ -35,6 +36,7 @@ export function describeChannelLayerContract(name: string, factory: LayerFactory
     messagingCases(harness);
     validationCases(harness);
     groupCases(harness);
+    historyCases(harness);
     lifecycleCases(harness);
   });
 }

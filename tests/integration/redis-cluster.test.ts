@@ -65,3 +65,26 @@ it('fans out groups and direct sends over sharded pub/sub across the masters', a
   expect(await b.groupMembers('room.3')).toEqual([]);
   expect(await b.groupMembers('room.11')).toEqual([]);
 });
+
+it('stores and publishes a history group message in one script in the topic slot', async () => {
+  const prefix = testPrefix('cluster-history');
+  const history = [['hist.*', { size: 10, ttl: 60 }]] as const;
+  const a = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix, history });
+  const b = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix, history });
+  layers.push(a, b);
+  const groups = Array.from({ length: 6 }, (_, i) => `hist.${i}`);
+  const channels = new Map<string, string>();
+  for (const group of groups) {
+    const channel = await a.newChannel();
+    channels.set(group, channel);
+    await a.groupAdd(group, channel);
+  }
+  for (const group of groups) {
+    const sent = await b.groupSend(group, { type: 'news', group });
+    expect(sent.offset).toBe(1);
+    expect(await within(a.receive(channels.get(group)!), `the message for ${group}`)).toEqual({ type: 'news', group, __offset__: 1, __epoch__: sent.epoch });
+    const history = await a.groupHistory(group, { since: { offset: 0, epoch: sent.epoch! } });
+    expect(history).toMatchObject({ offset: 1, epoch: sent.epoch, recovered: true });
+    expect(history.messages.map((m) => m.message.group)).toEqual([group]);
+  }
+});

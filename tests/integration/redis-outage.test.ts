@@ -83,6 +83,29 @@ describe.each(backends)('%s through a Redis outage', (_name, make) => {
     expect(await within(b.receive('named.after'), 'a named channel after the outage')).toEqual({ type: 'named' });
   });
 
+  it('starts a new history epoch after a restart, so positions from before are not recovered', async () => {
+    redis = await startThrowawayRedis();
+    const history = [['hist.*', { size: 10, ttl: 60 }]] as const;
+    const layer = make({ ...FAST, url: redis.url, prefix: testPrefix('epoch'), history });
+    layers.push(layer);
+    const channel = await layer.newChannel();
+    await layer.groupAdd('hist.room', channel);
+    const before = await layer.groupSend('hist.room', { type: 'm', n: 1 });
+    expect(await within(layer.receive(channel), 'the message before the restart')).toMatchObject({ __offset__: 1, __epoch__: before.epoch });
+    const down = nextEvent(layer, 'disconnected');
+    redis.process.kill('SIGKILL');
+    await down;
+    const up = nextEvent(layer, 'reconnected');
+    redis = await startThrowawayRedis([], redis.port);
+    await up;
+    const after = await layer.groupHistory('hist.room', { since: { offset: 1, epoch: before.epoch! } });
+    expect(after.epoch).not.toBe(before.epoch);
+    expect(after).toMatchObject({ messages: [], offset: 0, recovered: false });
+    const next = await layer.groupSend('hist.room', { type: 'm', n: 2 });
+    expect(next).toMatchObject({ offset: 1, epoch: after.epoch });
+    expect(await within(layer.receive(channel), 'the message after the restart')).toMatchObject({ n: 2, __offset__: 1, __epoch__: after.epoch });
+  });
+
   it('reports LayerUnavailable when Redis is not there at all, then recovers when it starts', async () => {
     const probe = await startThrowawayRedis();
     const port = probe.port;

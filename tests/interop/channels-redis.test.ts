@@ -227,6 +227,27 @@ describe.each([
     });
   });
 
+  it('a groupSend to a group with history reaches the Python consumer with its stamp as two extra keys', async () => {
+    const withHistory = new RedisChannelLayer({ hosts, prefix, history: [[PYTHON_GROUP, { size: 10, ttl: 60 }]] });
+    try {
+      const sent = await withHistory.groupSend(PYTHON_GROUP, { type: 'interop.payload', via: 'history', ...NODE_PAYLOAD });
+      const got = await python!.next('got');
+      expect(got.payload).toEqual({
+        t: 'dict',
+        v: {
+          type: { t: 'str', v: 'interop.payload' },
+          via: { t: 'str', v: 'history' },
+          ...NODE_PAYLOAD_IN_PYTHON,
+          __offset__: { t: 'int', v: String(sent.offset) },
+          __epoch__: { t: 'str', v: sent.epoch },
+        },
+      });
+      expect((await withHistory.groupHistory(PYTHON_GROUP)).messages.at(-1)?.offset).toBe(sent.offset);
+    } finally {
+      await withHistory.close();
+    }
+  });
+
   it("a Switchyard send to the Python consumer's process-local channel arrives", async () => {
     expect(pythonChannel).toContain('!');
     await layer.send(pythonChannel, { type: 'interop.payload', via: 'send', ...NODE_PAYLOAD });

@@ -82,3 +82,15 @@ export function constraints(): void {
   // @ts-expect-error listener arguments are typed
   layer.on('dropped', (info: string) => info);
 }
+
+export async function typedHistory(): Promise<void> {
+  const layer: ChannelLayer<ChatEvents> = new InMemoryChannelLayer<ChatEvents>({ history: [['room*', { size: 10 }]] });
+  const history = await layer.groupHistory('room', { since: { offset: 1, epoch: 'e' }, limit: 5 });
+  expectTypeOf(history.messages[0]!.message).toEqualTypeOf<MessageOf<ChatEvents>>();
+  expectTypeOf(history.messages[0]!.message.message).toEqualTypeOf<string>();
+  expectTypeOf(history.recovered).toEqualTypeOf<boolean>();
+  // @ts-expect-error since needs an epoch
+  await layer.groupHistory('room', { since: { offset: 1 } });
+  // @ts-expect-error history retention is an object
+  new InMemoryChannelLayer({ history: [['room*', 10]] });
+}

@@ -181,3 +181,46 @@ function freeze(value: unknown, state: { hasBinary: boolean }): unknown {
   for (const key of Object.keys(record)) record[key] = freeze(record[key], state);
   return Object.freeze(record);
 }
+
+/** An encoded map split into its entry count and its entries' bytes (a view). */
+export function mapParts(encoded: Uint8Array): { count: number; body: Buffer } {
+  const header = readMapHeader(encoded);
+  return { count: header.count, body: Buffer.from(encoded.buffer, encoded.byteOffset + header.length, encoded.length - header.length) };
+}
+
+/** The msgpack header of a map of `count` entries. */
+export function mapHeader(count: number): Buffer {
+  const out = Buffer.allocUnsafe(mapHeaderLength(count));
+  writeMapHeader(out, 0, count);
+  return out;
+}
+
+/** A queue member's head: random prefix + `header`. */
+export function randomPrefixed(header: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(RANDOM_PREFIX_LENGTH + header.length);
+  writeRandomPrefix(out);
+  out.set(header, RANDOM_PREFIX_LENGTH);
+  return out;
+}
+
+/** The `__asgi_channel__` entry (key and value) naming process-local destinations. */
+export function asgiChannelEntry(channels: string | readonly string[]): Buffer {
+  return Buffer.concat([ASGI_KEY_BYTES, encoder.encode(channels)]);
+}
+
+/**
+ * The two map entries that stamp a history message, byte for byte as the
+ * history scripts write them: `__offset__` as a uint64, `__epoch__` as a
+ * fixstr (epochs are under 32 bytes).
+ */
+export function historyStamp(offset: number, epoch: string): Buffer {
+  const out = Buffer.allocUnsafe(11 + 9 + 10 + 1 + Buffer.byteLength(epoch));
+  let at = out.write('\xaa__offset__', 0, 'latin1');
+  out[at++] = 0xcf;
+  out.writeBigUInt64BE(BigInt(offset), at);
+  at += 8;
+  at += out.write('\xa9__epoch__', at, 'latin1');
+  out[at++] = 0xa0 + Buffer.byteLength(epoch);
+  out.write(epoch, at, 'latin1');
+  return out;
+}

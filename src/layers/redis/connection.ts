@@ -125,6 +125,11 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     this.label = label;
   }
 
+  /** The server's run_id as read on the current connection ('' before the first one): it changes when the server restarts. */
+  get runId(): string {
+    return this.#runId ?? '';
+  }
+
   /** True while the command connection is up. */
   get ready(): boolean {
     return this.#state === 'ready';
@@ -220,7 +225,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     if (isServerError(error) || error instanceof LayerUnavailable || error instanceof LayerClosed) return error as Error;
     if (this.#state === 'closed') return new LayerClosed('Redis connection');
     const cause = this.#reason(error);
-    return new LayerUnavailable(`Redis at ${this.label} failed: ${cause.message}`, { cause });
+    return new LayerUnavailable(`Redis at ${this.label} failed: ${cause.message}`, { cause, inFlight: true });
   }
 
   /** Why a command failed: when we dropped its connection ourselves, the reason we did. */

@@ -104,3 +104,131 @@ redis.call('EXPIRE', KEYS[1], ARGV[7])
 return 0
 `,
 );
+
+// ---------------------------------------------------------------- history
+//
+// A group's history is a stream plus a meta hash (fields e: epoch, o: latest
+// offset, t: time of the latest entry in ms, r: run_id of the server that
+// wrote it). Stream ids are `<ms>-<offset>`: time first, so MINID trims by
+// age, and the offset as the sequence, so it is recovered from the id. The
+// epoch starts afresh, with offset 0, whenever entries may be gone: the meta
+// is missing (flushed, evicted, expired), the stream is missing while the
+// meta says there were messages, or the server is not the one that wrote
+// the meta (a restart or a failover, which may lose the latest writes).
+
+const HISTORY_STATE = `
+local function history_state(stream, meta, candidate, runid, keep)
+  local st = redis.call('HMGET', meta, 'e', 'o', 't', 'r')
+  local epoch = st[1]
+  if epoch and (runid == '' or st[4] == runid or st[4] == '') and (st[2] == '0' or redis.call('EXISTS', stream) == 1) then
+    if st[4] == '' and runid ~= '' then redis.call('HSET', meta, 'r', runid) end
+    return epoch, tonumber(st[2]), st[3]
+  end
+  redis.call('DEL', stream)
+  redis.call('HSET', meta, 'e', candidate, 'o', 0, 't', 0, 'r', runid)
+  redis.call('PEXPIRE', meta, keep)
+  return candidate, 0, '0'
+end
+`;
+
+const HISTORY_APPEND = `
+local function u64(n)
+  local bytes = {}
+  for i = 8, 1, -1 do
+    bytes[i] = n % 256
+    n = math.floor(n / 256)
+  end
+  return '\\207' .. string.char(unpack(bytes))
+end
+
+local function history_append(stream, meta, epoch, offset, last, now, trim, size, keep, head, body)
+  offset = offset + 1
+  if tonumber(now) < tonumber(last) then now = last end
+  local stamp = '\\170__offset__' .. u64(offset) .. '\\169__epoch__' .. string.char(160 + #epoch) .. epoch
+  redis.call('XADD', stream, 'MAXLEN', '~', size, now .. '-' .. offset, 'm', head .. body .. stamp)
+  redis.call('XTRIM', stream, 'MINID', '~', trim)
+  redis.call('HSET', meta, 'o', offset, 't', now)
+  redis.call('PEXPIRE', stream, keep)
+  redis.call('PEXPIRE', meta, keep)
+  return offset, stamp
+end
+`;
+
+/**
+ * Read a group's history (starting its epoch when there is none).
+ * KEYS: stream, meta. ARGV: 1 candidate epoch, 2 run_id ('' = unchecked),
+ * 3 keep (ms), 4 oldest id kept (`<ms>`), 5 size, 6 since offset ('' =
+ * none), 7 since epoch, 8 limit ('' = none). Returns the newest entries the
+ * answer can need: those after a current `since`, else the newest `limit`,
+ * never more than `size`: {epoch, latest offset, XREVRANGE entries}.
+ */
+export const HISTORY_READ = script(
+  'history-read',
+  `${HISTORY_STATE}
+local epoch, latest = history_state(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+local size = tonumber(ARGV[5])
+local since = tonumber(ARGV[6])
+local count
+if since and ARGV[7] == epoch and since <= latest then count = latest - since else count = tonumber(ARGV[8]) or size end
+if count > size then count = size end
+local entries = {}
+if count > 0 and latest > 0 then entries = redis.call('XREVRANGE', KEYS[1], '+', ARGV[4], 'COUNT', count) end
+return {epoch, latest, entries}
+`,
+);
+
+/**
+ * Core layer group send to a group with history: check the member list the
+ * sender read is still the group's, store the message, then push it, stamped,
+ * to each queue (capacity as in PUSH_CAPPED), all at once.
+ * KEYS: stream, meta, group, then N queue keys.
+ * ARGV: 1 candidate epoch, 2 run_id, 3 keep ms, 4 now ms, 5 trim id, 6 size,
+ * 7 membership cutoff, 8 sha1 of the members read (joined by "\\n"; '*'
+ * skips the check), 9 map
+ * header of the stored message, 10 map body, 11 score, 12 queue cutoff,
+ * 13 queue ttl, then N member prefixes, N member suffixes, N capacities.
+ * Returns {-1, members} when the members changed (nothing written), else
+ * {offset, epoch, N full flags}.
+ */
+export const GROUP_SEND_HISTORY = script(
+  'group-send-history',
+  `${HISTORY_STATE}${HISTORY_APPEND}
+local members = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[7], '+inf')
+if ARGV[8] ~= '*' and redis.sha1hex(table.concat(members, '\\n')) ~= ARGV[8] then return {-1, members} end
+local epoch, offset, last = history_state(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+local stamp
+offset, stamp = history_append(KEYS[1], KEYS[2], epoch, offset, last, ARGV[4], ARGV[5], ARGV[6], ARGV[3], ARGV[9], ARGV[10])
+local n = #KEYS - 3
+local out = {offset, epoch}
+for i = 1, n do
+  local key = KEYS[3 + i]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[12])
+  if redis.call('ZCARD', key) < tonumber(ARGV[13 + 2 * n + i]) then
+    redis.call('ZADD', key, ARGV[11], ARGV[13 + i] .. ARGV[10] .. stamp .. ARGV[13 + n + i])
+    redis.call('EXPIRE', key, ARGV[13])
+    out[2 + i] = 0
+  else
+    out[2 + i] = 1
+  end
+end
+return out
+`,
+);
+
+/**
+ * Pub/sub layer group send to a group with history: store the message and
+ * publish it, stamped, in one step.
+ * KEYS: stream, meta. ARGV: 1 candidate epoch, 2 run_id, 3 keep ms, 4 now ms,
+ * 5 trim id, 6 size, 7 PUBLISH or SPUBLISH, 8 topic, 9 envelope header,
+ * 10 map header, 11 map body. Returns {offset, epoch}.
+ */
+export const PUBLISH_HISTORY = script(
+  'publish-history',
+  `${HISTORY_STATE}${HISTORY_APPEND}
+local epoch, offset, last = history_state(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+local stamp
+offset, stamp = history_append(KEYS[1], KEYS[2], epoch, offset, last, ARGV[4], ARGV[5], ARGV[6], ARGV[3], ARGV[10], ARGV[11])
+redis.call(ARGV[7], ARGV[8], ARGV[9] .. ARGV[10] .. ARGV[11] .. stamp)
+return {offset, epoch}
+`,
+);

@@ -103,15 +103,21 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
     return this.#call(() => this.#cluster.sendCommand(args[1], false, [...args] as never, options) as Promise<T>);
   }
 
-  async eval<T = unknown>(route: string, lua: LuaScript, keys: readonly Arg[], args: readonly Arg[]): Promise<T> {
+  async eval<T = unknown>(_route: string, lua: LuaScript, keys: readonly Arg[], args: readonly Arg[], buffers = false): Promise<T> {
     const rest = [String(keys.length), ...keys, ...args];
+    const options = { timeout: this.#timing.commandTimeout, ...(buffers ? { typeMapping: BUFFERS } : {}) };
     await this.#ready();
     try {
-      return await this.#call(() => this.#cluster.sendCommand(keys[0], false, ['EVALSHA', lua.sha, ...rest] as never, { timeout: this.#timing.commandTimeout }) as Promise<T>);
+      return await this.#call(() => this.#cluster.sendCommand(keys[0], false, ['EVALSHA', lua.sha, ...rest] as never, options) as Promise<T>);
     } catch (error) {
       if (!(isServerError(error) && error.message.startsWith('NOSCRIPT'))) throw error;
-      return this.#call(() => this.#cluster.sendCommand(keys[0], false, ['EVAL', lua.source, ...rest] as never, { timeout: this.#timing.commandTimeout }) as Promise<T>);
+      return this.#call(() => this.#cluster.sendCommand(keys[0], false, ['EVAL', lua.source, ...rest] as never, options) as Promise<T>);
     }
+  }
+
+  /** Cluster nodes come and go by failover; epochs rely on their keys instead (see lua.ts). */
+  runIdFor(): string {
+    return '';
   }
 
   /** SCAN each master; keys are deleted one by one since they live in different slots. */

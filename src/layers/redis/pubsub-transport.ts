@@ -34,7 +34,9 @@ export interface PubSubTransport extends EventEmitter<TransportEvents> {
   subscribe(route: string, topic: string): Promise<void>;
   unsubscribe(route: string, topic: string): Promise<void>;
   command<T = unknown>(route: string, args: readonly Arg[], buffers?: boolean): Promise<T>;
-  eval<T = unknown>(route: string, lua: LuaScript, keys: readonly Arg[], args: readonly Arg[]): Promise<T>;
+  eval<T = unknown>(route: string, lua: LuaScript, keys: readonly Arg[], args: readonly Arg[], buffers?: boolean): Promise<T>;
+  /** The run_id of the server `route` lives on, '' when unknown (a cluster): history epochs check it. */
+  runIdFor(route: string): string;
   /** Delete every key under `prefix` on every server (flush). */
   deleteByPrefix(prefix: string): Promise<void>;
   close(): Promise<void>;
@@ -91,8 +93,12 @@ export class NodesTransport extends EventEmitter<TransportEvents> implements Pub
     return this.#nodes[this.indexFor(route)]!.command<T>(args, buffers);
   }
 
-  eval<T = unknown>(route: string, lua: LuaScript, keys: readonly Arg[], args: readonly Arg[]): Promise<T> {
-    return this.#nodes[this.indexFor(route)]!.eval<T>(lua, keys, args);
+  eval<T = unknown>(route: string, lua: LuaScript, keys: readonly Arg[], args: readonly Arg[], buffers = false): Promise<T> {
+    return this.#nodes[this.indexFor(route)]!.eval<T>(lua, keys, args, buffers);
+  }
+
+  runIdFor(route: string): string {
+    return this.#nodes[this.indexFor(route)]!.runId;
   }
 
   async deleteByPrefix(prefix: string): Promise<void> {

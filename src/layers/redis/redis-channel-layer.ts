@@ -7,25 +7,47 @@
  * - `asgi:group:<group>`: sorted set of channel names scored by join time (s).
  * - `asgi<non-local name>`: a channel queue (see queue-store.ts).
  * - `asgi:wake:<token>`: this process's wake key (transient).
+ * - `asgi:history:<group>`, `asgi:history-meta:<group>`: the stream and the
+ *   epoch/offset of a group with history (see lua.ts); Django ignores them.
  *
  * A group send reads the live members on the group's server, then pushes one
  * copy per destination queue (per process for process-local members, the
  * copy naming them all in `__asgi_channel__`) with one Lua call per server.
  */
-import { ChannelFull } from '../../errors';
+import { createHash } from 'node:crypto';
+import { ChannelFull, LayerUnavailable } from '../../errors';
 import { BaseChannelLayer, type SealedEntry } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage, SendManyResult } from '../channel-layer';
 import type { ChannelListener } from '../channel-listener';
+import type { GroupHistory, GroupHistoryOptions, ResolvedRetention } from '../history';
 import type { SealedMessage } from '../message';
 import { isProcessLocal, nonLocalName } from '../names';
-import { encodeMessage, queueMember, queueMemberFor } from './codec';
+import { asgiChannelEntry, encodeMessage, historyStamp, mapHeader, mapParts, queueMember, queueMemberFor, randomPrefixed } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { deleteByPrefix } from './flush-prefix';
 import { LocalMailbox } from './local-mailbox';
-import { GROUP_ADD, GROUP_LIVE_MEMBERS, PUSH_CAPPED, WAKE } from './lua';
+import { EpochSource, historyKeys, keepMs, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
+import { GROUP_ADD, GROUP_LIVE_MEMBERS, GROUP_SEND_HISTORY, HISTORY_READ, PUSH_CAPPED, WAKE } from './lua';
 import { MembershipLedger } from './membership-ledger';
+import { PendingLeaves } from './pending-leaves';
+import { ProcessLiveness } from './process-liveness';
 import { QueueStore, type QueuePush } from './queue-store';
 import { resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
+
+/** Tries of a history group send whose member list keeps changing before the member check is skipped. */
+const HISTORY_SEND_TRIES = 8;
+
+/** Members grouped by the queue they are pushed to (their non-local name). */
+function byQueue(members: readonly string[]): Map<string, string[]> {
+  const queues = new Map<string, string[]>();
+  for (const channel of members) {
+    const name = nonLocalName(channel);
+    const list = queues.get(name);
+    if (list === undefined) queues.set(name, [channel]);
+    else list.push(channel);
+  }
+  return queues;
+}
 
 /** Options of RedisChannelLayer: the common layer options plus the Redis ones. */
 export type RedisChannelLayerOptions = RedisLayerOptions;
@@ -50,6 +72,10 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   readonly #store: QueueStore;
   readonly #ledger = new MembershipLedger();
   readonly #announcedDown = new Set<number>();
+  readonly #epochs = new EpochSource(this.processToken);
+  readonly #leaves = new PendingLeaves();
+  readonly #liveness: ProcessLiveness | null;
+  readonly #registryIndex: number;
   readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
 
   constructor(options: RedisChannelLayerOptions = {}) {
@@ -75,11 +101,30 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
       pollLocal: true,
       onDropped: this.#channelDropped,
     });
+    this.#registryIndex = this.#store.indexFor(`${this.prefix}:processes`);
+    this.#liveness =
+      options.liveness === false
+        ? null
+        : new ProcessLiveness(options.liveness, {
+            prefix: this.prefix,
+            token: this.processToken,
+            registry: this.#nodes[this.#registryIndex]!,
+            nodes: this.#nodes,
+            restore: async () => {
+              await Promise.all(this.#nodes.map((_, index) => this.#restoreMemberships(index)));
+            },
+            reaped: () => undefined,
+          });
     this.#nodes.forEach((node, index) => {
       node.on('down', (error) => this.#onDown(index, error));
       node.on('up', (info) => void this.#onUp(index, info).catch(() => undefined));
       void node.start();
     });
+  }
+
+  /** Group leaves that failed during an outage and are retried on reconnection. */
+  get pendingLeaves(): number {
+    return this.#leaves.size;
   }
 
   /** True while every server's command connection is up. */
@@ -124,6 +169,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   }
 
   protected async doGroupAdd(group: string, channel: string): Promise<void> {
+    this.#leaves.cancel(group, channel);
     const now = this.now();
     await this.#store.nodeFor(group).eval(GROUP_ADD, [this.#groupKey(group)], [ttlSeconds(this.groupExpiry), toScore(now), channel]);
     this.#ledger.add(group, channel, now);
@@ -131,7 +177,12 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
 
   protected async doGroupDiscard(group: string, channel: string): Promise<void> {
     this.#ledger.discard(group, channel);
-    await this.#store.nodeFor(group).command(['ZREM', this.#groupKey(group), channel]);
+    try {
+      await this.#store.nodeFor(group).command(['ZREM', this.#groupKey(group), channel]);
+    } catch (error) {
+      if (error instanceof LayerUnavailable) this.#leaves.add(group, channel);
+      throw error;
+    }
   }
 
   protected async doGroupMembers(group: string): Promise<string[]> {
@@ -140,41 +191,124 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
 
   protected async doGroupSend(group: string, sealed: SealedMessage): Promise<GroupSendResult> {
     const members = await this.#liveMembers(group);
+    const retention = this.historyRetentionOf(group);
+    if (retention !== null) return this.#sendWithHistory(group, sealed, members, retention);
     if (members.length === 0) return { dropped: 0 };
     const encoded = encodeMessage(sealed.message);
-    const byQueue = new Map<string, string[]>();
-    for (const channel of members) {
-      const name = nonLocalName(channel);
-      const list = byQueue.get(name);
-      if (list === undefined) byQueue.set(name, [channel]);
-      else list.push(channel);
-    }
     const perNode = new Map<number, { pushes: QueuePush[]; counts: number[] }>();
-    for (const [name, channels] of byQueue) {
+    for (const [name, channels] of byQueue(members)) {
       const index = this.#store.indexFor(name);
       let batch = perNode.get(index);
       if (batch === undefined) perNode.set(index, (batch = { pushes: [], counts: [] }));
       batch.pushes.push({ name, member: queueMemberFor(encoded, channels), capacity: this.capacityOf(channels[0]!) });
       batch.counts.push(channels.length);
     }
-    const results = await Promise.all(
-      [...perNode].map(async ([index, batch]) => {
-        const flags = await this.#store.pushMany(index, batch.pushes);
-        let dropped = 0;
-        for (let i = 0; i < flags.length; i++) if (flags[i] === 1) dropped += batch.counts[i]!;
-        return dropped;
-      }),
-    );
+    const results = await Promise.all([...perNode].map(([index, batch]) => this.#push(index, batch.pushes, batch.counts)));
     return { dropped: results.reduce((a, b) => a + b, 0) };
   }
 
+  /** Push one batch to server `index`; returns how many members were full. */
+  async #push(index: number, pushes: QueuePush[], counts: number[]): Promise<number> {
+    const flags = await this.#store.pushMany(index, pushes);
+    let dropped = 0;
+    for (let i = 0; i < flags.length; i++) if (flags[i] === 1) dropped += counts[i]!;
+    return dropped;
+  }
+
+  /**
+   * A group send with history: one script on the group's server checks the
+   * members read are still the group's (else it answers the current ones and
+   * the send is tried again with them), stores the message and pushes it to
+   * the queues on that server. Queues on other servers (several hosts only)
+   * get it after, stamped alike.
+   */
+  async #sendWithHistory(group: string, sealed: SealedMessage, members: string[], retention: ResolvedRetention): Promise<GroupSendResult> {
+    const { count, body } = mapParts(encodeMessage(sealed.message));
+    const groupIndex = this.#store.indexFor(group);
+    const node = this.#nodes[groupIndex]!;
+    const keys = historyKeys(this.prefix, group);
+    const keep = keepMs(retention, this.groupExpiryMs);
+    const memberHead = mapHeader(count + 3);
+    for (let attempt = 1; ; attempt++) {
+      const here: Array<{ name: string; channels: string[] }> = [];
+      const elsewhere = new Map<number, Array<{ name: string; channels: string[] }>>();
+      for (const [name, channels] of byQueue(members)) {
+        const index = this.#store.indexFor(name);
+        if (index === groupIndex) here.push({ name, channels });
+        else (elsewhere.get(index) ?? elsewhere.set(index, []).get(index)!).push({ name, channels });
+      }
+      const now = this.now();
+      // Past a few tries under heavy churn the check is skipped: a joiner may then miss this one message live.
+      const digest = attempt >= HISTORY_SEND_TRIES ? '*' : createHash('sha1').update(members.join('\n')).digest('hex');
+      const args: Array<string | Buffer | Uint8Array> = [
+        this.#epochs.next(),
+        node.runId,
+        keep,
+        String(Math.floor(now)),
+        oldestKeptId(retention, now),
+        String(retention.size),
+        toScore(now - this.groupExpiryMs),
+        digest,
+        mapHeader(count + 2),
+        body,
+        ...this.#store.scoreArgs(),
+      ];
+      for (let i = 0; i < here.length; i++) args.push(randomPrefixed(memberHead));
+      for (const { channels } of here) args.push(asgiChannelEntry(channels));
+      for (const { channels } of here) args.push(String(this.capacityOf(channels[0]!)));
+      const queueKeys = here.map(({ name }) => this.prefix + name);
+      const reply = await node.eval<Array<number | string | string[]>>(
+        GROUP_SEND_HISTORY,
+        [keys.stream, keys.meta, this.#groupKey(group), ...queueKeys],
+        args as Array<string | Buffer>,
+      );
+      if (reply[0] === -1) {
+        members = reply[1] as string[];
+        continue;
+      }
+      const offset = reply[0] as number;
+      const epoch = reply[1] as string;
+      let dropped = 0;
+      for (let i = 0; i < here.length; i++) if (reply[2 + i] === 1) dropped += here[i]!.channels.length;
+      if (elsewhere.size > 0) {
+        const stamp = historyStamp(offset, epoch);
+        const results = await Promise.all(
+          [...elsewhere].map(([index, queues]) =>
+            this.#push(
+              index,
+              queues.map(({ name, channels }) => ({
+                name,
+                member: Buffer.concat([randomPrefixed(memberHead), body, stamp, asgiChannelEntry(channels)]),
+                capacity: this.capacityOf(channels[0]!),
+              })),
+              queues.map(({ channels }) => channels.length),
+            ),
+          ),
+        );
+        dropped += results.reduce((a, b) => a + b, 0);
+      }
+      return { dropped, offset, epoch };
+    }
+  }
+
+  protected override async doGroupHistory(group: string, options: GroupHistoryOptions, retention: ResolvedRetention): Promise<GroupHistory> {
+    const node = this.#store.nodeFor(group);
+    const keys = historyKeys(this.prefix, group);
+    const args = [this.#epochs.next(), node.runId, ...readArgs(retention, keepMs(retention, this.groupExpiryMs), this.now(), options)];
+    const reply = await node.eval<Parameters<typeof parseHistoryReply>[0]>(HISTORY_READ, [keys.stream, keys.meta], args, true);
+    return parseHistoryReply(reply, options);
+  }
+
   protected async doFlush(): Promise<void> {
+    this.#leaves.clear();
     this.#mailbox.clear();
     this.#ledger.clear();
     await Promise.all(this.#nodes.map((node) => deleteByPrefix(node, this.prefix)));
   }
 
   protected async doClose(): Promise<void> {
+    this.#liveness?.stop();
+    this.#leaves.clear();
     this.#store.stop();
     this.#mailbox.close('RedisChannelLayer');
     await Promise.all(this.#nodes.map((node) => node.close()));
@@ -190,6 +324,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   }
 
   #onDown(index: number, error: Error): void {
+    if (index === this.#registryIndex) this.#liveness?.down();
     if (this.closed || this.#announcedDown.has(index)) return;
     this.#announcedDown.add(index);
     this.announce('disconnected', error);
@@ -201,10 +336,15 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
     try {
       await Promise.all([PUSH_CAPPED, GROUP_ADD, GROUP_LIVE_MEMBERS, WAKE].map((lua) => node.command(['SCRIPT', 'LOAD', lua.source])));
       if (info.restarted) await this.#restoreMemberships(index);
+      await this.#leaves.retry(
+        (group, channel) => node.command(['ZREM', this.#groupKey(group), channel]).then(() => undefined),
+        (group) => this.#store.indexFor(group) === index,
+      );
     } catch {
       // Lost again while restoring: the next 'up' tries again.
       return;
     }
+    if (index === this.#registryIndex) this.#liveness?.up();
     this.#store.resume(index);
     if (this.#announcedDown.delete(index)) this.announce('reconnected');
   }

@@ -5,6 +5,7 @@ import { InvalidOption } from '../../errors';
 import { positiveOption } from '../../option-checks';
 import type { ChannelLayerOptions } from '../channel-layer';
 import { DEFAULT_TIMING, type ConnectionTiming } from './connection-timing';
+import type { LivenessOptions } from './process-liveness';
 
 /**
  * Extra node-redis client options, passed to node-redis's `createClient` as
@@ -49,6 +50,15 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
   blockTimeout?: number;
   /** Extra node-redis client options (TLS settings, username/password, ...). `url` and reconnection are the layer's. */
   clientOptions?: RedisClientExtraOptions;
+  /**
+   * Removal of the memberships of processes that died: every process beats
+   * every `interval` seconds (default 10); the members of one silent for
+   * `timeout` seconds (default 30) are removed by a survivor within
+   * `timeout + interval`. Members of Django processes are never touched.
+   * `false` turns it off (this process neither beats nor removes). Not
+   * available with `cluster: true`.
+   */
+  liveness?: LivenessOptions | false;
 }
 
 /** Options after defaults and checks. */

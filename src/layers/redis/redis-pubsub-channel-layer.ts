@@ -14,18 +14,26 @@
  *   group send pushes to individually: nobody subscribes for them.
  * - `asgi<name>`: queues of named channels, as in the core layer (they hold
  *   messages until some process receives, which pub/sub cannot).
+ * - `asgi:history:{asgi:gt:<group>}`, `asgi:history-meta:{asgi:gt:<group>}`:
+ *   a group's history (see lua.ts), hash-tagged into its topic's slot so one
+ *   script stores and publishes, in a Redis Cluster too.
  */
-import { ChannelFull, InvalidOption } from '../../errors';
+import { ChannelFull, InvalidOption, LayerUnavailable } from '../../errors';
 import { BaseChannelLayer } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage } from '../channel-layer';
 import type { ChannelListener } from '../channel-listener';
-import type { SealedMessage } from '../message';
+import type { GroupHistory, GroupHistoryOptions, ResolvedRetention } from '../history';
+import { HISTORY_EPOCH_KEY, HISTORY_OFFSET_KEY } from '../history';
+import { extendSealed, type SealedMessage } from '../message';
 import { isProcessLocal, nonLocalName } from '../names';
-import { assertNoReservedKey, decodePayload, encodeMessage, queueMember, queueMemberFor } from './codec';
+import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, mapHeader, mapParts, queueMember, queueMemberFor } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { LocalMailbox } from './local-mailbox';
-import { GROUP_ADD, GROUP_LIVE_MEMBERS, PUBLISH_OR_QUEUE } from './lua';
+import { EpochSource, historyKeys, keepMs, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
+import { GROUP_ADD, GROUP_LIVE_MEMBERS, HISTORY_READ, PUBLISH_HISTORY, PUBLISH_OR_QUEUE } from './lua';
 import { MembershipLedger } from './membership-ledger';
+import { PendingLeaves } from './pending-leaves';
+import { ProcessLiveness } from './process-liveness';
 import { EnvelopeKind, envelopeSender, readEnvelope, writeEnvelope } from './pubsub-envelope';
 import { NodesTransport, type PubSubTransport } from './pubsub-transport';
 import { QueueStore } from './queue-store';
@@ -70,6 +78,11 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   readonly #local = new Map<string, Map<string, number>>();
   readonly #ledger = new MembershipLedger();
   readonly #announcedDown = new Set<number>();
+  readonly #epochs = new EpochSource(this.processToken);
+  readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
+  readonly #leaves = new PendingLeaves();
+  readonly #liveness: ProcessLiveness | null = null;
+  readonly #registryIndex: number;
   readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
   readonly #onPayload = (payload: Buffer): void => this.#receivePayload(payload);
 
@@ -84,6 +97,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       onDropped: this.#channelDropped,
       onWatch: (key) => this.#store?.watch(key),
     });
+    this.#publishCommand = options.cluster ? 'SPUBLISH' : 'PUBLISH';
     if (options.cluster) {
       // Loaded lazily: most deployments never need the cluster client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -106,9 +120,27 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         onDropped: this.#channelDropped,
       });
     }
+    this.#registryIndex = this.#transport.indexFor(`${this.prefix}:processes`);
+    if (options.liveness !== false && !options.cluster) {
+      this.#liveness = new ProcessLiveness(options.liveness, {
+        prefix: this.prefix,
+        token: this.processToken,
+        registry: this.#nodes[this.#registryIndex]!,
+        nodes: this.#nodes,
+        restore: async () => {
+          await Promise.all(this.#nodes.map((_, index) => this.#restoreMemberships(index)));
+        },
+        reaped: () => undefined,
+      });
+    }
     this.#transport.on('down', (index, error) => this.#onDown(index, error));
     this.#transport.on('up', (index, info) => void this.#onUp(index, info).catch(() => undefined));
     for (const node of this.#nodes) void node.start();
+  }
+
+  /** Group leaves that failed during an outage and are retried on reconnection. */
+  get pendingLeaves(): number {
+    return this.#leaves.size;
   }
 
   /** A fresh process-local channel; this process's inbox for it is subscribed before it is returned. */
@@ -171,6 +203,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected async doGroupAdd(group: string, channel: string): Promise<void> {
+    this.#leaves.cancel(group, channel);
     const now = this.now();
     const ttl = ttlSeconds(this.groupExpiry);
     const score = toScore(now);
@@ -189,13 +222,25 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
 
   protected async doGroupDiscard(group: string, channel: string): Promise<void> {
     this.#ledger.discard(group, channel);
+    const local = isProcessLocal(channel) && this.#inboxes.has(nonLocalName(channel));
+    // This process's own state first: a member that left must not get another message, whatever Redis says.
+    if (local) await this.#leaveLocal(group, channel).catch(() => undefined);
+    try {
+      await this.#leaveRemote(group, channel, local);
+    } catch (error) {
+      if (error instanceof LayerUnavailable) this.#leaves.add(group, channel);
+      throw error;
+    }
+  }
+
+  /** The Redis side of a leave: the membership keys, and the owning process when it is another one. */
+  async #leaveRemote(group: string, channel: string, local: boolean): Promise<void> {
     const writes: Array<Promise<unknown>> = [this.#transport.command(group, ['ZREM', this.#groupKey(group), channel])];
     if (!isProcessLocal(channel)) writes.push(this.#transport.command(group, ['ZREM', this.#namedKey(group), channel]));
     await Promise.all(writes);
-    if (!isProcessLocal(channel)) return;
+    if (!isProcessLocal(channel) || local) return;
     const key = nonLocalName(channel);
-    if (this.#inboxes.has(key)) await this.#leaveLocal(group, channel);
-    else await this.#transport.publish(key, this.#inboxTopic(key), writeEnvelope(EnvelopeKind.Leave, this.now(), this.processToken, channel, group));
+    await this.#transport.publish(key, this.#inboxTopic(key), writeEnvelope(EnvelopeKind.Leave, this.now(), this.processToken, channel, group));
   }
 
   protected async doGroupMembers(group: string): Promise<string[]> {
@@ -204,6 +249,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected async doGroupSend(group: string, sealed: SealedMessage): Promise<GroupSendResult> {
+    const retention = this.historyRetentionOf(group);
+    if (retention !== null) return this.#sendWithHistory(group, sealed, retention);
     const now = this.now();
     const encoded = encodeMessage(sealed.message);
     const envelope = writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, '', encoded);
@@ -224,7 +271,61 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     return { dropped };
   }
 
+  /** A group send with history: one script stores the message and publishes it stamped; local members get it after. */
+  async #sendWithHistory(group: string, sealed: SealedMessage, retention: ResolvedRetention): Promise<GroupSendResult> {
+    const now = this.now();
+    const { count, body } = mapParts(encodeMessage(sealed.message));
+    const head = mapHeader(count + 2);
+    const topic = this.#groupTopic(group);
+    const keys = historyKeys(this.prefix, group, topic);
+    const stored = this.#transport.eval<[number, string]>(
+      group,
+      PUBLISH_HISTORY,
+      [keys.stream, keys.meta],
+      [
+        this.#epochs.next(),
+        this.#transport.runIdFor(group),
+        keepMs(retention, this.groupExpiryMs),
+        String(Math.floor(now)),
+        oldestKeptId(retention, now),
+        String(retention.size),
+        this.#publishCommand,
+        topic,
+        writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, ''),
+        head,
+        body,
+      ],
+    );
+    const named = this.#namedMembers(group, now);
+    const [[offset, epoch], namedMembers] = await Promise.all([stored, named]);
+    let dropped = this.#fanOut(group, extendSealed(sealed, { [HISTORY_OFFSET_KEY]: offset, [HISTORY_EPOCH_KEY]: epoch }), now);
+    if (namedMembers.length > 0) {
+      const store = this.#store!;
+      const stamped = Buffer.concat([head, body, historyStamp(offset, epoch)]);
+      const results = await Promise.all(namedMembers.map((name) => store.push(name, queueMember(stamped), this.capacityOf(name))));
+      for (const pushed of results) if (!pushed) dropped++;
+    }
+    return { dropped, offset, epoch };
+  }
+
+  #namedMembers(group: string, now: number): Promise<string[]> {
+    if (this.#store === undefined) return Promise.resolve([]);
+    return this.#transport.command<string[]>(group, ['ZRANGEBYSCORE', this.#namedKey(group), `(${toScore(now - this.groupExpiryMs)}`, '+inf']);
+  }
+
+  protected override async doGroupHistory(group: string, options: GroupHistoryOptions, retention: ResolvedRetention): Promise<GroupHistory> {
+    const keys = historyKeys(this.prefix, group, this.#groupTopic(group));
+    const args = [
+      this.#epochs.next(),
+      this.#transport.runIdFor(group),
+      ...readArgs(retention, keepMs(retention, this.groupExpiryMs), this.now(), options),
+    ];
+    const reply = await this.#transport.eval<Parameters<typeof parseHistoryReply>[0]>(group, HISTORY_READ, [keys.stream, keys.meta], args, true);
+    return parseHistoryReply(reply, options);
+  }
+
   protected async doFlush(): Promise<void> {
+    this.#leaves.clear();
     this.#mailbox.clear();
     this.#ledger.clear();
     const groups = [...this.#local.keys()];
@@ -234,6 +335,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected async doClose(): Promise<void> {
+    this.#liveness?.stop();
+    this.#leaves.clear();
     this.#store?.stop();
     this.#mailbox.close('RedisPubSubChannelLayer');
     await this.#transport.close();
@@ -352,6 +455,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   #onDown(index: number, error: Error): void {
+    if (index === this.#registryIndex) this.#liveness?.down();
     if (this.closed || this.#announcedDown.has(index)) return;
     this.#announcedDown.add(index);
     this.announce('disconnected', error);
@@ -362,9 +466,14 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     try {
       if (info.restarted) await this.#restoreMemberships(index);
       for (const key of this.#inboxes) if (this.#transport.indexFor(key) === index) await this.#drainInbox(key);
+      await this.#leaves.retry(
+        (group, channel) => this.#leaveRemote(group, channel, isProcessLocal(channel) && this.#inboxes.has(nonLocalName(channel))),
+        (group) => this.#transport.indexFor(group) === index,
+      );
     } catch {
       return; // lost again; the next 'up' retries
     }
+    if (index === this.#registryIndex) this.#liveness?.up();
     this.#store?.resume(index);
     if (this.#announcedDown.delete(index)) this.announce('reconnected');
   }
