@@ -89,6 +89,7 @@ export class HealthEndpoints {
   #verdict(ok: boolean, body: Record<string, unknown>, reason: string | null): Verdict {
     if (this.#wasReady !== ok) {
       if (ok && this.#wasReady === false) this.#log.info('readiness: ready again');
+      else if (!ok && body.status === 'draining') this.#log.info('readiness: draining (503 until the server has closed)');
       else if (!ok) this.#log.warn(`readiness: not ready (${reason ?? 'unknown'})`);
       this.#wasReady = ok;
     }

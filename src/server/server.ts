@@ -15,6 +15,7 @@ import { redactUrl } from '../logging/redact';
 import { installedLogger, isEnabled, setLogger } from '../logging/process-logger';
 import { nodeHttpHandlerOf, type NodeHttpHandler } from '../routing/protocol-type-router';
 import { HealthEndpoints } from './health';
+import type { RefusalKind } from './refusal-reasons';
 import { runHttpApplication } from './http-bridge';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
 import { writeRawResponse } from './raw-response';
@@ -152,24 +153,30 @@ export class SwitchyardServer {
       setLogger(log);
       this.#installedLogger = true;
     }
-    // Before listening: a layer configuration the server refuses stops startup here.
-    await announceDefaultLayer(log);
-    const address = await new Promise<AddressInfo>((resolve, reject) => {
-      const onError = (error: Error): void => {
-        this.httpServer.removeListener('listening', onListening);
-        reject(error);
-      };
-      const onListening = (): void => {
-        this.httpServer.removeListener('error', onError);
-        this.#startHeartbeat();
-        this.#health?.start();
-        resolve(this.address() as AddressInfo);
-      };
-      this.httpServer.once('error', onError);
-      this.httpServer.once('listening', onListening);
-      if (host === undefined) this.httpServer.listen(port);
-      else this.httpServer.listen(port, host);
-    });
+    let address: AddressInfo;
+    try {
+      // Before listening: a layer configuration the server refuses stops startup here.
+      await announceDefaultLayer(log);
+      address = await new Promise<AddressInfo>((resolve, reject) => {
+        const onError = (error: Error): void => {
+          this.httpServer.removeListener('listening', onListening);
+          reject(error);
+        };
+        const onListening = (): void => {
+          this.httpServer.removeListener('error', onError);
+          this.#startHeartbeat();
+          this.#health?.start();
+          resolve(this.address() as AddressInfo);
+        };
+        this.httpServer.once('error', onError);
+        this.httpServer.once('listening', onListening);
+        if (host === undefined) this.httpServer.listen(port);
+        else this.httpServer.listen(port, host);
+      });
+    } catch (error) {
+      this.#uninstallLogger();
+      throw error;
+    }
     const shown = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
     log.info(`listening on http://${shown}:${address.port}`);
     return address;
@@ -226,6 +233,10 @@ export class SwitchyardServer {
     }
     await bounded(stopped, Math.max(100, deadline - Date.now()));
     this.#health?.stop();
+    this.#uninstallLogger();
+  }
+
+  #uninstallLogger(): void {
     if (this.#installedLogger && installedLogger() === this.#options.logger) setLogger(null);
     this.#installedLogger = false;
   }
@@ -310,25 +321,25 @@ export class SwitchyardServer {
     // Only when one is set (a keep-alive socket): setTimeout(0) on a fresh socket would create a Timeout to keep.
     if ((socket as Socket).timeout) (socket as Socket).setTimeout(0);
     if (this.#closing !== null) {
-      this.#refusedUpgrade(req, 503, 'server is shutting down');
+      this.#refusedUpgrade(req, 503, 'shutdown', 'server is shutting down');
       writeRawResponse(socket, 503, 'server is shutting down\n');
       return;
     }
     const invalid = checkUpgradeRequest(req);
     if (invalid !== null) {
-      this.#refusedUpgrade(req, invalid.status, `invalid handshake request: ${invalid.message}`);
+      this.#refusedUpgrade(req, invalid.status, 'invalid', `invalid handshake request: ${invalid.message}`);
       writeRawResponse(socket, invalid.status, `${invalid.message}\n`, invalid.headers);
       return;
     }
     if (this.#connections.size >= this.#options.maxConnections) {
       const busy = new ServerBusy(this.#options.maxConnections);
-      this.#refusedUpgrade(req, 503, `over limits: ${busy.message}`, busy.code);
+      this.#refusedUpgrade(req, 503, 'limits', `over limits: ${busy.message}`, busy.code);
       writeRawResponse(socket, 503, `${busy.message}\n`, [['Retry-After', '5']]);
       return;
     }
     const scope = websocketScopeOf(req);
     if (scope === null) {
-      this.#refusedUpgrade(req, 400, 'the request path is not valid percent-encoding');
+      this.#refusedUpgrade(req, 400, 'invalid', 'invalid handshake request: the request path is not valid percent-encoding');
       writeRawResponse(socket, 400, 'Bad Request: the request path is not valid percent-encoding\n');
       return;
     }
@@ -340,12 +351,12 @@ export class SwitchyardServer {
   };
 
   /** A handshake refused before any application ran: one `debug` line with the reason (off by default). */
-  #refusedUpgrade(req: IncomingMessage, status: number, reason: string, code?: string): void {
+  #refusedUpgrade(req: IncomingMessage, status: number, kind: RefusalKind, reason: string, code?: string): void {
     const log = this.#options.logger;
     if (!isEnabled(log, 'debug')) return;
     const { remoteAddress, remotePort } = req.socket;
     log.debug(
-      { status, reason, ...(code === undefined ? {} : { code }), path: redactUrl(req.url ?? '/'), client: `${remoteAddress}:${remotePort}`, origin: req.headers.origin },
+      { status, kind, ...(code === undefined ? {} : { code }), path: redactUrl(req.url ?? '/'), client: `${remoteAddress}:${remotePort}`, origin: req.headers.origin },
       `handshake refused with ${status}: ${reason}`,
     );
   }
