@@ -5,11 +5,16 @@
  */
 import { performance } from 'node:perf_hooks';
 
+/** How long a stall stays visible after the loop recovered, in ms: a probe arriving just after it still sees it. */
+const REMEMBER_MS = 1000;
+
 export class LoopMonitor {
   readonly #interval: number;
   #timer: NodeJS.Timeout | null = null;
   #due = 0;
-  #lastDelay = 0;
+  /** The largest lateness seen within the last REMEMBER_MS, and when. */
+  #worst = 0;
+  #worstAt = 0;
 
   constructor(interval: number) {
     this.#interval = interval;
@@ -26,14 +31,15 @@ export class LoopMonitor {
   }
 
   /**
-   * How far behind the loop is, in ms: the lateness of the last tick, or how
-   * overdue the next one is if that is more (a check that runs right after a
-   * stall, before the timer, still sees it).
+   * How far behind the loop is or recently was, in ms: the worst lateness
+   * of the last second, or how overdue the next tick is if that is more (a
+   * check that runs right after a stall, before the timer, still sees it).
    */
   get delay(): number {
     if (this.#timer === null) return 0;
-    const overdue = performance.now() - this.#due;
-    return Math.max(this.#lastDelay, overdue, 0);
+    const now = performance.now();
+    const recent = now - this.#worstAt <= REMEMBER_MS ? this.#worst : 0;
+    return Math.max(recent, now - this.#due, 0);
   }
 
   #schedule(): void {
@@ -43,7 +49,12 @@ export class LoopMonitor {
   }
 
   #tick(): void {
-    this.#lastDelay = Math.max(0, performance.now() - this.#due);
+    const now = performance.now();
+    const late = Math.max(0, now - this.#due);
+    if (late >= this.#worst || now - this.#worstAt > REMEMBER_MS) {
+      this.#worst = late;
+      this.#worstAt = now;
+    }
     this.#schedule();
   }
 }

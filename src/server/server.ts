@@ -69,6 +69,8 @@ export class SwitchyardServer {
   #health: HealthEndpoints | null;
   /** From the first moment of close(): readiness answers 503. */
   #draining = false;
+  /** After the drain delay: new requests and handshakes get 503. */
+  #stopping = false;
   /** This server installed its logger as the process logger (undone at close). */
   #installedLogger = false;
 
@@ -202,9 +204,10 @@ export class SwitchyardServer {
     this.#draining = true;
     const drainDelay = this.#health?.drainDelay ?? 0;
     if (drainDelay > 0 && this.httpServer.listening) {
-      this.#options.logger.info(`draining: ${this.#health === null ? '' : 'readiness answers 503; '}closing connections in ${drainDelay} ms`);
+      this.#options.logger.info(`draining: readiness answers 503; closing connections in ${drainDelay} ms`);
       await new Promise((resolve) => setTimeout(resolve, drainDelay));
     }
+    this.#stopping = true;
     const deadline = Date.now() + timeoutMs;
     this.#stopHeartbeat();
     const stopped = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
@@ -280,7 +283,7 @@ export class SwitchyardServer {
   #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     clearSilenceTimer(req.socket);
     if (this.#health !== null && this.#health.handle(req, res, this.#draining)) return;
-    if (this.#closing !== null) {
+    if (this.#stopping) {
       res.setHeader('connection', 'close');
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('server is shutting down\n');
@@ -320,7 +323,7 @@ export class SwitchyardServer {
     clearSilenceTimer(socket);
     // Only when one is set (a keep-alive socket): setTimeout(0) on a fresh socket would create a Timeout to keep.
     if ((socket as Socket).timeout) (socket as Socket).setTimeout(0);
-    if (this.#closing !== null) {
+    if (this.#stopping) {
       this.#refusedUpgrade(req, 503, 'shutdown', 'server is shutting down');
       writeRawResponse(socket, 503, 'server is shutting down\n');
       return;

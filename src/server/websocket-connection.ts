@@ -26,7 +26,6 @@ import { coalesceWrite } from './tick-cork';
 
 const SHUTTING_DOWN: RefusalReason = { kind: 'shutdown', text: 'server is shutting down' };
 
-
 /** What the server shares with each connection. */
 export interface ConnectionHost {
   readonly options: ResolvedServerOptions;

@@ -4,6 +4,7 @@
  * and restarted) and turns 503 first at shutdown, while connections are
  * still open.
  */
+import * as net from 'node:net';
 import { CloseCode } from '../../src/close-codes';
 import { closeChannelLayers, configureChannelLayers } from '../../src/layers/registry';
 import { closeAll, connectClient, echoApp, startServer } from '../helpers';
@@ -49,14 +50,19 @@ describe('health endpoints', () => {
   it('liveness answers 503 after the event loop stalled beyond the bound, then recovers', async () => {
     const server = await startServer(echoApp, { health: { maxEventLoopDelay: 100 } });
     expect((await get(`${server.httpUrl}/healthz`)).status).toBe(200);
-    // Send the request, then block the loop before it can be answered.
-    const pending = get(`${server.httpUrl}/healthz`);
-    await new Promise((resolve) => setImmediate(resolve));
+    // The request is in the server's socket buffer before the loop blocks: it is read right after the stall.
+    const socket = net.connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     const until = Date.now() + 400;
     while (Date.now() < until) {
       // Synchronous work: the loop is stalled.
     }
-    const stalled = await pending;
+    await ended;
+    const stalled = { status: Number(answer.slice(9, 12)), body: JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown> };
     expect(stalled.status).toBe(503);
     expect(stalled.body.status).toBe('stalled');
     expect(stalled.body.eventLoopDelayMs as number).toBeGreaterThan(100);
@@ -74,12 +80,14 @@ describe('health endpoints', () => {
     const closing = server.server.close({ timeoutMs: 5_000 });
     const ready = await get(`${server.httpUrl}/readyz`);
     expect(ready).toEqual({ status: 503, body: { status: 'draining' } });
-    // Still serving: the open connection works and liveness is fine.
+    // Still serving: the open connection works, a new one is accepted, liveness is fine.
     client.send('still here');
     expect(await client.nextText()).toBe('still here');
+    const late = await connectClient(`${server.url}/ws/`);
     expect((await get(`${server.httpUrl}/healthz`)).status).toBe(200);
     await closing;
     expect(await client.closed()).toEqual({ code: CloseCode.GOING_AWAY, reason: 'server shutting down' });
+    expect((await late.closed()).code).toBe(CloseCode.GOING_AWAY);
   });
 });
 
