@@ -27,17 +27,21 @@ export function handshakeSummary(scope: Scope): Record<string, unknown> {
   return out;
 }
 
-let nextConnectionId = 0;
-// Assigned on a connection's first log line, not at accept: a connection that
-// never logs costs nothing (the server counts idle bytes per connection).
-const connectionLoggers = new WeakMap<object, Logger>();
+let nextId = 0;
+// Keyed by the scope, so the refusal line and the onError line of one
+// connection share an id. Assigned on the first log line, not at accept: a
+// connection that never logs costs nothing (the server counts idle bytes).
+const scopeLoggers = new WeakMap<object, Logger>();
 
-/** The child logger of one connection (`{ conn: <id> }`), made on first use and kept for its life. */
-export function connectionLogger(base: Logger, connection: object): Logger {
-  let child = connectionLoggers.get(connection);
+/**
+ * The child logger of one connection (`{ conn: <id> }`) or HTTP request
+ * (`{ req: <id> }`), made on its first log line and kept for its life.
+ */
+export function scopeLogger(base: Logger, scope: Scope): Logger {
+  let child = scopeLoggers.get(scope);
   if (child === undefined) {
-    child = base.child({ conn: ++nextConnectionId });
-    connectionLoggers.set(connection, child);
+    child = base.child(scope.type === 'http' ? { req: ++nextId } : { conn: ++nextId });
+    scopeLoggers.set(scope, child);
   }
   return child;
 }

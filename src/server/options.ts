@@ -10,7 +10,7 @@ import { checkLogFormat, createLogger, type LogFormat } from '../logging/line-lo
 import type { Logger } from '../logging/logger';
 import { getLogger, isLogger } from '../logging/process-logger';
 import { resolveHealthOptions, type HealthOptions, type ResolvedHealthOptions } from './health-options';
-import { scopeSummary } from './log-fields';
+import { scopeLogger, scopeSummary } from './log-fields';
 
 /** Options for `createServer()` / `serve()`. Every limit has a finite default. */
 export interface ServerOptions {
@@ -83,7 +83,8 @@ export type ResolvedServerOptions = Required<Omit<ServerOptions, 'logger' | 'log
 /** The default `onError`: one `error` line through `logger`, without headers, query or cookies. */
 export function logApplicationError(logger: Logger): (error: unknown, scope: Scope | null) => void {
   return (error, scope) => {
-    logger.error({ err: error, ...(scope === null ? {} : { scope: scopeSummary(scope) }) }, 'application error');
+    if (scope === null || typeof scope !== 'object') logger.error({ err: error }, 'application error');
+    else scopeLogger(logger, scope).error({ err: error, scope: scopeSummary(scope) }, 'application error');
   };
 }
 

@@ -18,7 +18,7 @@ import { CloseCode } from '../close-codes';
 import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '../errors';
 import { isEnabled } from '../logging/process-logger';
 import { EventQueue, markReader } from './event-queue';
-import { connectionLogger, handshakeSummary } from './log-fields';
+import { handshakeSummary, scopeLogger } from './log-fields';
 import type { ResolvedServerOptions } from './options';
 import { checkHeaders, writeRawResponse } from './raw-response';
 import { refusalReasonOf, type RefusalReason } from './refusal-reasons';
@@ -353,7 +353,7 @@ export class WebsocketConnection {
     if (this.#state !== HANDSHAKE) return;
     const log = this.#host.options.logger;
     if (isEnabled(log, 'debug')) {
-      connectionLogger(log, this).debug(
+      scopeLogger(log, this.scope).debug(
         { status, kind: reason.kind, ...(reason.code === undefined ? {} : { code: reason.code }), ...handshakeSummary(this.scope) },
         `handshake refused with ${status}: ${reason.text}`,
       );

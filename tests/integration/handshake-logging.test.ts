@@ -97,6 +97,31 @@ describe('refused handshakes at debug level', () => {
     ]);
   });
 
+  it('share the connection id with the application error line of the same connection', async () => {
+    const out = capture();
+    const failing = async (): Promise<void> => {
+      throw new TypeError('broken before accept');
+    };
+    // No onError: the default one logs through the server's logger.
+    const { createServer } = await import('../../src/server/server');
+    const server = createServer(failing, { closeLayers: false, logger: createLogger({ stream: out.stream, level: 'debug', format: 'json', env: {} }) });
+    const { port } = await server.listen(0, '127.0.0.1');
+    try {
+      const outcome = await tryConnect(`ws://127.0.0.1:${port}/ws/x/?token=${good}`);
+      expect(outcome.ok ? 0 : outcome.status).toBe(500);
+    } finally {
+      await server.close({ timeoutMs: 1_000 });
+    }
+    const records = out.lines().map((line) => JSON.parse(line) as Record<string, any>);
+    const error = records.find((r) => r.msg === 'application error')!;
+    const refusal = records.find((r) => String(r.msg).startsWith('handshake refused with 500: the application failed before accepting (TypeError'))!;
+    expect(error).toMatchObject({ level: 50, err: { type: 'TypeError', message: 'broken before accept' }, scope: { type: 'websocket', path: '/ws/x/', query: 'token=***' } });
+    expect(refusal.kind).toBe('error');
+    expect(error.conn).toEqual(expect.any(Number));
+    expect(refusal.conn).toBe(error.conn);
+    expect(out.lines().join('\n')).not.toContain(good.split('.')[2]);
+  });
+
   it('are not logged at the default level', async () => {
     const out = capture();
     const server = await startServer(app, { logger: createLogger({ stream: out.stream, env: {} }) });
