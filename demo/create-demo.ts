@@ -108,7 +108,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     options.bot === false ? null : runWorker({ application: createBotApplication(presence, alias), channels: [BOT_CHANNEL], layer });
   let server: SwitchyardServer;
   try {
-    server = await serve(application, { port: options.port ?? 8000, host: options.host ?? '127.0.0.1', maxPayload: 64 * 1024 });
+    server = await serve(application, { port: options.port ?? 8000, host: options.host ?? '127.0.0.1', maxPayload: 64 * 1024, health: true });
   } catch (error) {
     await bot?.stop();
     feed.close();

@@ -337,10 +337,20 @@ export class ReceiveAborted extends SwitchyardError {
   }
 }
 
-/** Channel layer configuration that cannot be used (unknown alias, bad URL). */
+/** Which part of a layer configuration was wrong (see `InvalidChannelLayerConfig.part`). */
+export type LayerConfigPart = 'url' | 'scheme' | 'query' | 'database' | 'host' | 'options' | 'alias';
+
+/**
+ * Channel layer configuration that cannot be used (unknown alias, bad URL,
+ * unknown query key, a database the server does not have). `part` names
+ * what to fix.
+ */
 export class InvalidChannelLayerConfig extends SwitchyardError {
-  constructor(message: string) {
-    super('ERR_INVALID_LAYER_CONFIG', message);
+  /** The part at fault, when known: `url`, `scheme`, `query`, `database`, `host`, `options` or `alias`. */
+  readonly part: LayerConfigPart | undefined;
+  constructor(message: string, part?: LayerConfigPart, options?: ErrorOptions) {
+    super('ERR_INVALID_LAYER_CONFIG', message, options);
+    this.part = part;
   }
 }
 

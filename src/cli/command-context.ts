@@ -5,7 +5,10 @@
 import type { Application } from '../application';
 import type { ChannelLayer } from '../layers/channel-layer';
 import type { CliIo } from './cli-io';
-import { configureDefaultLayer, defaultLayer, describeLayer, layerSourceFromEnv, probeLayer } from './layer-from-env';
+import { InvalidChannelLayerConfig } from '../errors';
+import { warnMisspelledLayerVariables } from '../layers/env-spelling';
+import { probeChannelLayer } from '../layers/layer-report';
+import { configureDefaultLayer, defaultLayer, describeLayer, layerSourceFromEnv } from './layer-from-env';
 import { findApplication, loadModule, resolveModule } from './load-module';
 import type { CliLogger } from './logger';
 
@@ -30,8 +33,12 @@ export async function loadUserModule(
   return { exports: loaded, application };
 }
 
-/** Configure the default layer from CHANNEL_LAYER_URL / REDIS_URL (before loading the module). */
-export function configureLayerFromEnv(io: CliIo): void {
+/**
+ * Configure the default layer from CHANNEL_LAYER_URL / REDIS_URL (before
+ * loading the module), warning about near misses such as CHANNEL_LAYERS_URL.
+ */
+export function configureLayerFromEnv(io: CliIo, log: CliLogger): void {
+  warnMisspelledLayerVariables(io.env, log);
   configureDefaultLayer(layerSourceFromEnv(io.env));
 }
 
@@ -39,12 +46,15 @@ export function configureLayerFromEnv(io: CliIo): void {
 export async function connectLayer(io: CliIo, log: CliLogger): Promise<ChannelLayer | null> {
   const layer = defaultLayer();
   if (layer === null) {
-    log('no default channel layer configured');
+    log.info('no default channel layer configured');
     return null;
   }
   const description = describeLayer(layer, layerSourceFromEnv(io.env));
-  const problem = await probeLayer(layer);
-  log(problem === undefined ? `layer connected: ${description}` : `layer not reachable yet (${problem}): ${description}; it keeps retrying`);
+  const problem = await probeChannelLayer(layer, 5000);
+  // A configuration the server refused (a database it does not have) is fatal; an outage is not.
+  if (problem instanceof InvalidChannelLayerConfig) throw problem;
+  if (problem === undefined) log.info(`layer connected: ${description}`);
+  else log.warn(`layer not reachable yet (${problem.message}): ${description}; it keeps retrying`);
   return layer;
 }
 
@@ -67,7 +77,7 @@ export function waitForSignal(io: CliIo, log: CliLogger): SignalWait {
   let resolve!: (signal: string) => void;
   const signal = new Promise<string>((r) => (resolve = r));
   const force = (): void => {
-    log('second signal: exiting now');
+    log.info('second signal: exiting now');
     io.exit(1);
   };
   const cancel = (): void => {

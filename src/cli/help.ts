@@ -20,7 +20,7 @@ Environment:
 Run 'switchyard <command> --help' for a command's options.
 `;
 
-export const SERVE_HELP = `Usage: switchyard serve <module>[:export] [--host HOST] [--port PORT]
+export const SERVE_HELP = `Usage: switchyard serve <module>[:export] [--host HOST] [--port PORT] [--log-level LEVEL] [--log-format json]
 
 Serve the application <module> exports: \`export default\`, \`export const application\`
 or \`export const app\` (or the export named after ':'), on one port for HTTP and WebSocket.
@@ -28,10 +28,17 @@ or \`export const app\` (or the export named after ':'), on one port for HTTP an
 Options:
   --host HOST      interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)
   -p, --port PORT  port to listen on (default $PORT, else 8000; 0 picks a free port)
+  --log-level L    trace, debug, info, warn, error, fatal or silent (default $SWITCHYARD_LOG, else info);
+                   debug logs every refused handshake with its reason
+  --log-format F   text (default) or json (one JSON object per line, pino-style)
+  --drain-delay MS on SIGTERM, answer /readyz with 503 for MS ms before closing connections (default 0)
   -h, --help       show this help
 
-Environment: CHANNEL_LAYER_URL, REDIS_URL (the default channel layer), PORT.
-SIGTERM or SIGINT shuts down gracefully: WebSockets close with 1001, then the process exits 0.
+Health: GET /healthz (event loop alive) and GET /readyz (channel layer reachable, not draining).
+Environment: CHANNEL_LAYER_URL, REDIS_URL (the default channel layer), PORT, SWITCHYARD_LOG,
+SWITCHYARD_LOG_FORMAT.
+SIGTERM or SIGINT shuts down gracefully: /readyz turns 503, WebSockets close with 1001, then the
+process exits 0.
 
 Example:
   switchyard serve demo/app.ts --port 8000

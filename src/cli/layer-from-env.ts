@@ -5,7 +5,8 @@
  */
 import { InvalidChannelLayerConfig } from '../errors';
 import type { ChannelLayer } from '../layers/channel-layer';
-import { CHANNEL_LAYER_URL_ENV, configureChannelLayers, getChannelLayer } from '../layers/registry';
+import { describeLayerSource, probeChannelLayer } from '../layers/layer-report';
+import { CHANNEL_LAYER_URL_ENV, configureChannelLayers, getChannelLayer, noteConfigurationSource } from '../layers/registry';
 import { redactUrl } from './logger';
 
 /** Where the default layer's configuration came from. */
@@ -27,8 +28,9 @@ export function layerSourceFromEnv(env: NodeJS.ProcessEnv): LayerSource {
 
 /**
  * Configure the registry's `default` alias from `source` (before the user's
- * module loads, so code that configures layers itself still wins). Redis
- * schemes are registered by loading the Redis layer module on demand.
+ * module loads, so code that configures layers itself still wins). The URL
+ * is checked in full now (scheme, query keys, database number), so a typo
+ * stops the command before anything listens.
  */
 export function configureDefaultLayer(source: LayerSource): void {
   if (source.url === undefined) return;
@@ -38,22 +40,19 @@ export function configureDefaultLayer(source: LayerSource): void {
   } catch {
     throw new InvalidChannelLayerConfig(
       `${source.variable}=${JSON.stringify(redactUrl(source.url))} is not a URL; use e.g. memory:// or redis://127.0.0.1:6379/0`,
+      'url',
     );
   }
   if (source.variable === 'REDIS_URL' && !scheme.startsWith('redis')) {
-    throw new InvalidChannelLayerConfig(`REDIS_URL must be a redis:// or rediss:// URL, got ${JSON.stringify(redactUrl(source.url))}`);
+    throw new InvalidChannelLayerConfig(`REDIS_URL must be a redis:// or rediss:// URL, got ${JSON.stringify(redactUrl(source.url))}`, 'scheme');
   }
-  if (scheme.startsWith('redis')) loadRedisBackends();
-  configureChannelLayers({ default: source.url });
-}
-
-function loadRedisBackends(): void {
   try {
-    // Loaded lazily: it registers the redis schemes with the registry as a side effect.
-    require('../layers/redis');
+    configureChannelLayers({ default: source.url });
   } catch (error) {
-    throw new InvalidChannelLayerConfig(`the Redis channel layer could not be loaded: ${(error as Error).message}`);
+    if (!(error instanceof InvalidChannelLayerConfig)) throw error;
+    throw new InvalidChannelLayerConfig(`${source.variable}: ${error.message.replace(/^channel layer alias "default": /, '')}`, error.part, { cause: error });
   }
+  noteConfigurationSource(source.variable ?? null);
 }
 
 /** The default layer, or null when the configuration has none. */
@@ -63,9 +62,8 @@ export function defaultLayer(): ChannelLayer | null {
 
 /** A one-line description for the "layer connected" log line, passwords redacted. */
 export function describeLayer(layer: ChannelLayer, source: LayerSource): string {
-  const kind = layer.constructor?.name || 'channel layer';
-  if (source.url === undefined) return `${kind} (embedded, this process only; set CHANNEL_LAYER_URL or REDIS_URL to share)`;
-  return `${kind} at ${redactUrl(source.url)} (from ${source.variable})`;
+  if (source.url === undefined) return describeLayerSource(layer, { kind: 'embedded', source: 'embedded', layer });
+  return describeLayerSource(layer, { kind: 'url', url: redactUrl(source.url), source: source.variable ?? 'configuration', layer });
 }
 
 /**
@@ -74,16 +72,5 @@ export function describeLayer(layer: ChannelLayer, source: LayerSource): string 
  * layer keeps reconnecting on its own).
  */
 export async function probeLayer(layer: ChannelLayer, timeoutMs = 5000): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([layer.groupMembers('switchyard.cli.probe').then(() => undefined), timeout]);
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    clearTimeout(timer);
-  }
+  return (await probeChannelLayer(layer, timeoutMs))?.message;
 }

@@ -1,33 +1,19 @@
 /**
- * One line per lifecycle event, prefixed so it stands out from application
- * output: `[switchyard] listening on http://127.0.0.1:8000`.
+ * The CLI's logger: the library's line logger writing to the command's
+ * stderr, level and format from the flags or the command's environment, so
+ * lifecycle lines read `[switchyard] listening on http://127.0.0.1:8000`.
  */
+import { createLogger, type LogFormat } from '../logging/line-logger';
+import type { LogLevel } from '../logging/levels';
+import type { Logger } from '../logging/logger';
+import type { CliIo } from './cli-io';
 
-/** Writes one log line. */
-export type CliLogger = (line: string) => void;
+export { redactUrl } from '../logging/redact';
 
-/** A logger writing to `stream` (stderr by default in the CLI). */
-export function createLogger(stream: NodeJS.WritableStream): CliLogger {
-  return (line) => {
-    stream.write(`[switchyard] ${line}\n`);
-  };
-}
+/** The logger commands write to. */
+export type CliLogger = Logger;
 
-/**
- * A URL safe to print: the password (and a username used alone as a
- * credential, as in `redis://:secret@host`) replaced by `***`.
- *
- * @example
- * redactUrl('redis://user:secret@cache:6379/0'); // 'redis://user:***@cache:6379/0'
- */
-export function redactUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    // Not a URL: still never print what could be a credential after `:` and before `@`.
-    return text.replace(/\/\/([^/@]*):[^/@]*@/, '//$1:***@');
-  }
-  if (url.password !== '') url.password = '***';
-  return url.href;
+/** A logger on `io.stderr`; `level`/`format` win over SWITCHYARD_LOG / SWITCHYARD_LOG_FORMAT in `io.env`. */
+export function createCliLogger(io: Pick<CliIo, 'stderr' | 'env'>, options: { level?: LogLevel; format?: LogFormat } = {}): CliLogger {
+  return createLogger({ stream: io.stderr, env: io.env, level: options.level, format: options.format });
 }

@@ -2,9 +2,10 @@
 import { createServer } from '../server/server';
 import { parseCommandArgs, parsePort, usage } from './args';
 import type { CliIo } from './cli-io';
-import { configureLayerFromEnv, connectLayer, loadUserModule, waitForSignal } from './command-context';
+import { configureLayerFromEnv, loadUserModule, waitForSignal } from './command-context';
 import { SERVE_HELP } from './help';
-import { createLogger } from './logger';
+import { isLogLevel, LOG_LEVELS } from '../logging/levels';
+import { createCliLogger } from './logger';
 
 /** Default port when neither --port nor PORT is given. */
 export const DEFAULT_PORT = 8000;
@@ -19,6 +20,9 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('serve', argv, {
     host: { type: 'string' },
     port: { type: 'string', short: 'p' },
+    'log-level': { type: 'string' },
+    'log-format': { type: 'string' },
+    'drain-delay': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -36,29 +40,38 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
         ? parsePort('serve', io.env.PORT, 'PORT')
         : DEFAULT_PORT;
 
-  const log = createLogger(io.stderr);
-  configureLayerFromEnv(io);
-  const { application } = await loadUserModule(positionals[0]!, io, true);
-  await connectLayer(io, log);
+  const level = values['log-level'] as string | undefined;
+  if (level !== undefined && !isLogLevel(level)) throw usage('serve', `--log-level must be one of ${[...LOG_LEVELS, 'silent'].join(', ')}`);
+  const format = values['log-format'] as string | undefined;
+  if (format !== undefined && format !== 'text' && format !== 'json') throw usage('serve', '--log-format must be text or json');
+  const drainRaw = values['drain-delay'] as string | undefined;
+  const drainDelay = drainRaw === undefined ? 0 : Number(drainRaw);
+  if (drainRaw !== undefined && (!/^\d+$/.test(drainRaw.trim()) || !Number.isSafeInteger(drainDelay))) {
+    throw usage('serve', `--drain-delay must be a number of milliseconds, got ${JSON.stringify(drainRaw)}`);
+  }
 
-  const server = createServer(application!);
+  const log = createCliLogger(io, { level, format });
+  configureLayerFromEnv(io, log);
+  const { application } = await loadUserModule(positionals[0]!, io, true);
+
+  // The server logs the channel layer line (after probing it) and the listening line.
+  const server = createServer(application!, { logger: log, health: { drainDelay } });
   const wait = waitForSignal(io, log);
-  let address;
   try {
-    address = await server.listen(port, host);
+    await server.listen(port, host);
   } catch (error) {
     wait.cancel();
     await server.close({ timeoutMs: 1000 }).catch(() => undefined);
-    const code = (error as { code?: string }).code;
+    const { code, syscall } = error as { code?: string; syscall?: string };
+    if (syscall !== 'listen') throw error;
     const reason = code === 'EADDRINUSE' ? 'the address is in use (pick another --port, or 0 for a free one)' : (error as Error).message;
-    log(`cannot listen on ${host}:${port}: ${reason}`);
+    log.error(`cannot listen on ${host}:${port}: ${reason}`);
     return 1;
+    throw error;
   }
-  const shownHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
-  log(`listening on http://${shownHost}:${address.port}`);
 
-  log(`shutting down (${await wait.signal})`);
+  log.info(`shutting down (${await wait.signal})`);
   await server.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
-  log('stopped');
+  log.info('stopped');
   return 0;
 }

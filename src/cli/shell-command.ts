@@ -4,7 +4,7 @@ import { parseCommandArgs, usage } from './args';
 import type { CliIo } from './cli-io';
 import { configureLayerFromEnv, connectLayer, loadUserModule } from './command-context';
 import { SHELL_HELP } from './help';
-import { createLogger } from './logger';
+import { createCliLogger } from './logger';
 import { defaultHistoryPath, displayPath, startShell } from './repl';
 
 /** Run the shell; resolves with the exit code when the REPL ends. */
@@ -15,8 +15,8 @@ export async function shellCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw usage('shell', `unexpected argument ${JSON.stringify(positionals[1])}`);
-  const log = createLogger(io.stderr);
-  configureLayerFromEnv(io);
+  const log = createCliLogger(io);
+  configureLayerFromEnv(io, log);
   const context: Record<string, unknown> = {};
   if (positionals[0] !== undefined) {
     const { exports, application } = await loadUserModule(positionals[0], io, false);
@@ -25,7 +25,7 @@ export async function shellCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const layer = await connectLayer(io, log);
   if (layer === null) {
-    log('the shell needs a channel layer: set CHANNEL_LAYER_URL, or configure a default layer in the module');
+    log.error('the shell needs a channel layer: set CHANNEL_LAYER_URL, or configure a default layer in the module');
     return 1;
   }
   const history = defaultHistoryPath(io.env);

@@ -4,7 +4,7 @@ import { parseCommandArgs, usage } from './args';
 import type { CliIo } from './cli-io';
 import { configureLayerFromEnv, connectLayer, loadUserModule, waitForSignal } from './command-context';
 import { WORKER_HELP } from './help';
-import { createLogger } from './logger';
+import { createCliLogger } from './logger';
 import { assertWorkerChannel, runWorker } from './worker';
 
 /** Run the worker; resolves with the exit code after SIGTERM/SIGINT. */
@@ -16,8 +16,8 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   }
   const [specifier, ...named] = positionals;
   if (specifier === undefined) throw usage('worker', 'missing <module>: the file that exports your ChannelNameRouter');
-  const log = createLogger(io.stderr);
-  configureLayerFromEnv(io);
+  const log = createCliLogger(io);
+  configureLayerFromEnv(io, log);
   const { application } = await loadUserModule(specifier, io, true);
   const declared = (application as { channelNames?: readonly string[] }).channelNames;
   const channels = named.length > 0 ? named : [...(declared ?? [])];
@@ -31,15 +31,15 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   }
   const layer = await connectLayer(io, log);
   if (layer === null) {
-    log('a worker needs a channel layer: set CHANNEL_LAYER_URL or REDIS_URL');
+    log.error('a worker needs a channel layer: set CHANNEL_LAYER_URL or REDIS_URL');
     return 1;
   }
-  const worker = runWorker({ application: application!, channels, layer, log });
+  const worker = runWorker({ application: application!, channels, layer, log: (line) => log.warn(line) });
   const wait = waitForSignal(io, log);
-  log(`worker reading ${channels.join(', ')}`);
-  log(`shutting down (${await wait.signal})`);
+  log.info(`worker reading ${channels.join(', ')}`);
+  log.info(`shutting down (${await wait.signal})`);
   await worker.stop();
   await closeChannelLayers();
-  log('stopped');
+  log.info('stopped');
   return 0;
 }

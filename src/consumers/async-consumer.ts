@@ -9,6 +9,7 @@ import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layer
 import { DELIVER, listenToChannel, stopListening, type ChannelReader } from '../layers/channel-listener';
 import { ReplayGuard, joinWithHistory, type HistoryJoin, type HistoryJoinOptions } from '../layers/history-recovery';
 import { getChannelLayer } from '../layers/registry';
+import { getLogger } from '../logging/process-logger';
 import { listenToReader, type EventQueue } from '../server/event-queue';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
 
@@ -16,6 +17,23 @@ import { handlerNameOf, reserveMethodsOf } from './handler-name';
 export interface ConsumerLogger {
   warn(message: string, ...details: unknown[]): void;
   error(message: string, ...details: unknown[]): void;
+}
+
+/** The default ConsumerLogger: the process logger, read at each call so `setLogger()` applies at once. */
+const processConsumerLogger: ConsumerLogger = {
+  warn(message, ...details) {
+    getLogger().warn(fieldsOf(details), message);
+  },
+  error(message, ...details) {
+    getLogger().error(fieldsOf(details), message);
+  },
+};
+
+function fieldsOf(details: unknown[]): Record<string, unknown> {
+  if (details.length === 0) return {};
+  if (details.length === 1) return details[0] instanceof Error ? { err: details[0] } : { details: details[0] };
+  const err = details.find((detail) => detail instanceof Error);
+  return err === undefined ? { details } : { err, details: details.filter((detail) => detail !== err) };
 }
 
 // Event types that end the connection: the consumer stops reading and cleans up.
@@ -90,8 +108,11 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   static groups: readonly string[] = [];
   /** Close (websocket: 4404) on an event without a handler instead of logging and dropping it. Default false. */
   static strictDispatch = false;
-  /** Receives warnings (dropped events) and errors that have no other way out. Default `console`. */
-  static logger: ConsumerLogger = console;
+  /**
+   * Receives warnings (dropped events) and errors that have no other way out.
+   * Default: the process logger (see `setLogger`), details under `details`.
+   */
+  static logger: ConsumerLogger = processConsumerLogger;
 
   /** The connection scope (set before the first event). */
   scope!: Scope;

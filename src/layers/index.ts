@@ -45,6 +45,8 @@ export type { SealedMessage } from './message';
 export { MAX_NAME_LENGTH, assertChannelName, assertGroupName, isProcessLocal, nonLocalName } from './names';
 export {
   CHANNEL_LAYER_URL_ENV,
+  channelLayerSource,
+  checkChannelLayerUrl,
   closeChannelLayers,
   configureChannelLayers,
   createChannelLayer,
@@ -52,6 +54,8 @@ export {
   registerLayerBackend,
   registeredLayerSchemes,
 } from './registry';
-export type { ChannelLayerConfig, LayerBackendFactory, LayerBackendOptions } from './registry';
 export { ReplayGuard, joinWithHistory } from './history-recovery';
 export type { HistoryJoin, HistoryJoinOptions, SinceQueryKeys } from './history-recovery';
+export type { ChannelLayerConfig, LayerBackendChecks, LayerBackendFactory, LayerBackendOptions, LayerSourceInfo } from './registry';
+export { misspelledLayerVariables } from './env-spelling';
+export { probeChannelLayer } from './layer-report';

@@ -5,6 +5,7 @@
  * `redis:`, `rediss:` and `redis+pubsub:` when it is loaded).
  */
 import { InvalidChannelLayerConfig } from '../errors';
+import { redactUrl } from '../logging/redact';
 import type { AnyEventMap, ChannelLayer, ChannelLayerOptions, EventMap } from './channel-layer';
 import { InMemoryChannelLayer } from './memory-layer';
 
@@ -13,6 +14,17 @@ export type LayerBackendOptions = ChannelLayerOptions & { [key: string]: unknown
 
 /** Builds a layer for a URL of its scheme. */
 export type LayerBackendFactory = (url: URL, options: LayerBackendOptions) => ChannelLayer;
+
+/**
+ * What a backend accepts in its URLs, checked when a layer is configured
+ * (before any connection), so a typo fails at startup rather than later.
+ */
+export interface LayerBackendChecks {
+  /** Query keys the backend reads besides the common ones (capacity, expiry, group_expiry); others are refused. Omit to accept any. */
+  queryKeys?: readonly string[];
+  /** Throws InvalidChannelLayerConfig for anything else wrong with the URL (a database number, a host). */
+  checkUrl?: (url: URL) => void;
+}
 
 /** One alias's configuration: a URL, a ready layer, or an object. */
 export type ChannelLayerConfig =
@@ -30,9 +42,11 @@ export type ChannelLayerConfig =
 /** Environment variable read when nothing is configured in code. */
 export const CHANNEL_LAYER_URL_ENV = 'CHANNEL_LAYER_URL';
 
-const backends = new Map<string, LayerBackendFactory>();
+const backends = new Map<string, { factory: LayerBackendFactory; checks: LayerBackendChecks }>();
 const instances = new Map<string, ChannelLayer>();
 let configured: Map<string, ChannelLayerConfig> | null = null;
+/** Where the configuration came from, for the startup line ("from REDIS_URL"); null: code. */
+let configuredFrom: string | null = null;
 
 /** Query keys read as numeric common options (`?capacity=200&expiry=30`). */
 const NUMERIC_QUERY_OPTIONS: Record<string, keyof ChannelLayerOptions> = {
@@ -53,15 +67,15 @@ function normalizeScheme(scheme: string): string {
  * @example
  * registerLayerBackend('redis', (url, options) => new RedisChannelLayer({ url: url.href, ...options }));
  */
-export function registerLayerBackend(scheme: string, factory: LayerBackendFactory): void {
+export function registerLayerBackend(scheme: string, factory: LayerBackendFactory, checks: LayerBackendChecks = {}): void {
   const name = normalizeScheme(scheme);
   if (!/^[a-z][a-z\d+.-]*$/.test(name)) {
-    throw new InvalidChannelLayerConfig(`cannot register backend scheme ${JSON.stringify(scheme)}: not a URL scheme`);
+    throw new InvalidChannelLayerConfig(`cannot register backend scheme ${JSON.stringify(scheme)}: not a URL scheme`, 'scheme');
   }
   if (typeof factory !== 'function') {
     throw new InvalidChannelLayerConfig(`the factory for scheme ${JSON.stringify(name)} must be a function (url, options) => ChannelLayer`);
   }
-  backends.set(name, factory);
+  backends.set(name, { factory, checks });
 }
 
 /** Registered schemes, e.g. `['memory', 'redis']`. */
@@ -80,13 +94,63 @@ function isLayer(value: unknown): value is ChannelLayer {
 }
 
 function parseUrl(text: string): URL {
+  if (typeof text !== 'string') throw new InvalidChannelLayerConfig('a channel layer URL must be a string such as "memory://" or "redis://127.0.0.1:6379/0"', 'url');
   try {
     return new URL(text);
   } catch {
     throw new InvalidChannelLayerConfig(
-      `channel layer URL ${JSON.stringify(text)} is not a valid URL; use e.g. memory:// or redis://127.0.0.1:6379/0`,
+      `channel layer URL ${JSON.stringify(redactUrl(text))} is not a valid URL; use e.g. memory:// or redis://127.0.0.1:6379/0`,
+      'url',
     );
   }
+}
+
+/** The backend registered for `scheme` (loading the built-in Redis one on demand), or a clear error. */
+function backendOf(scheme: string): { factory: LayerBackendFactory; checks: LayerBackendChecks } {
+  const backend = backends.get(scheme) ?? loadBuiltIn(scheme);
+  if (backend === undefined) {
+    throw new InvalidChannelLayerConfig(
+      `no channel layer backend is registered for scheme ${JSON.stringify(scheme)}; registered: ` +
+        `${registeredLayerSchemes().join(', ')}. Use one of those, or register a backend with registerLayerBackend(scheme, factory).`,
+      'scheme',
+    );
+  }
+  return backend;
+}
+
+/** Refuses query keys the backend does not read: a misspelt `?capacty=` must not be ignored. */
+function checkQueryKeys(url: URL, scheme: string, checks: LayerBackendChecks): void {
+  if (checks.queryKeys === undefined) return;
+  const known = new Set([...Object.keys(NUMERIC_QUERY_OPTIONS), ...checks.queryKeys]);
+  for (const key of new Set(url.searchParams.keys())) {
+    if (!known.has(key)) {
+      throw new InvalidChannelLayerConfig(
+        `channel layer URL ${JSON.stringify(redactUrl(url.href))}: unknown query key ${JSON.stringify(key)} for scheme ${scheme}; ` +
+          `known keys: ${[...known].join(', ')}`,
+        'query',
+      );
+    }
+  }
+}
+
+/**
+ * Check a layer URL without creating the layer: syntax, a registered scheme,
+ * known query keys, numeric options and the backend's own checks (e.g. a
+ * Redis database number). Throws InvalidChannelLayerConfig whose `part`
+ * names what is wrong; the URL's password never appears in the message.
+ *
+ * @example
+ * checkChannelLayerUrl('redis://127.0.0.1:6379/0?prefix=chat'); // ok
+ * checkChannelLayerUrl('redis://127.0.0.1:6379/0?prefx=chat');  // throws, part 'query'
+ */
+export function checkChannelLayerUrl(text: string, backend?: string): URL {
+  const url = parseUrl(text);
+  const scheme = normalizeScheme(backend ?? url.protocol);
+  const { checks } = backendOf(scheme);
+  checkQueryKeys(url, scheme, checks);
+  queryOptions(url);
+  checks.checkUrl?.(url);
+  return url;
 }
 
 function queryOptions(url: URL): LayerBackendOptions {
@@ -96,7 +160,7 @@ function queryOptions(url: URL): LayerBackendOptions {
     if (raw === null) continue;
     const value = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(value)) {
-      throw new InvalidChannelLayerConfig(`channel layer URL query ${param}=${JSON.stringify(raw)} is not a number`);
+      throw new InvalidChannelLayerConfig(`channel layer URL query ${param}=${JSON.stringify(raw)} is not a number`, 'query');
     }
     (options as Record<string, number>)[option] = value;
   }
@@ -119,29 +183,30 @@ export function createChannelLayer(config: string | Exclude<ChannelLayerConfig, 
     url = parseUrl(config);
     scheme = normalizeScheme(url.protocol);
   } else if (typeof config === 'object' && config !== null && !isLayer(config)) {
-    if (config.url === undefined && config.backend === undefined) {
-      throw new InvalidChannelLayerConfig('a channel layer config object needs a url (e.g. "memory://") or a backend (e.g. "memory")');
-    }
-    if (config.backend !== undefined && typeof config.backend !== 'string') {
-      throw new InvalidChannelLayerConfig('channel layer config "backend" must be a scheme name such as "memory" or "redis"');
-    }
+    checkConfigObject(config);
     url = parseUrl(config.url ?? `${config.backend}://`);
     scheme = normalizeScheme(config.backend ?? url.protocol);
-    if (config.options !== undefined && (typeof config.options !== 'object' || config.options === null)) {
-      throw new InvalidChannelLayerConfig('channel layer config "options" must be an object');
-    }
     options = config.options ?? {};
   } else {
     throw new InvalidChannelLayerConfig('a channel layer config must be a URL string, a ChannelLayer, or { url?, backend?, options? }');
   }
-  const factory = backends.get(scheme) ?? loadBuiltIn(scheme);
-  if (factory === undefined) {
-    throw new InvalidChannelLayerConfig(
-      `no channel layer backend is registered for scheme ${JSON.stringify(scheme)}; registered: ` +
-        `${registeredLayerSchemes().join(', ')}. Use one of those, or register a backend with registerLayerBackend(scheme, factory).`,
-    );
+  const { factory, checks } = backendOf(scheme);
+  checkQueryKeys(url, scheme, checks);
+  const fromQuery = queryOptions(url);
+  checks.checkUrl?.(url);
+  return factory(url, { ...fromQuery, ...options });
+}
+
+function checkConfigObject(config: Exclude<ChannelLayerConfig, string | ChannelLayer>): void {
+  if (config.url === undefined && config.backend === undefined) {
+    throw new InvalidChannelLayerConfig('a channel layer config object needs a url (e.g. "memory://") or a backend (e.g. "memory")', 'url');
   }
-  return factory(url, { ...queryOptions(url), ...options });
+  if (config.backend !== undefined && typeof config.backend !== 'string') {
+    throw new InvalidChannelLayerConfig('channel layer config "backend" must be a scheme name such as "memory" or "redis"', 'scheme');
+  }
+  if (config.options !== undefined && (typeof config.options !== 'object' || config.options === null)) {
+    throw new InvalidChannelLayerConfig('channel layer config "options" must be an object', 'options');
+  }
 }
 
 /**
@@ -149,12 +214,12 @@ export function createChannelLayer(config: string | Exclude<ChannelLayerConfig, 
  * first use of a redis scheme, at call time, so the registry and the Redis
  * module never import each other while loading.
  */
-function loadBuiltIn(scheme: string): LayerBackendFactory | undefined {
+function loadBuiltIn(scheme: string): { factory: LayerBackendFactory; checks: LayerBackendChecks } | undefined {
   if (!scheme.startsWith('redis')) return undefined;
   try {
     require('./redis');
   } catch (error) {
-    throw new InvalidChannelLayerConfig(`the Redis channel layer module could not be loaded for scheme ${JSON.stringify(scheme)}: ${(error as Error).message}`);
+    throw new InvalidChannelLayerConfig(`the Redis channel layer module could not be loaded for scheme ${JSON.stringify(scheme)}: ${(error as Error).message}`, 'scheme');
   }
   return backends.get(scheme);
 }
@@ -162,8 +227,9 @@ function loadBuiltIn(scheme: string): LayerBackendFactory | undefined {
 /**
  * Set the layers by alias, replacing any earlier configuration; `null` goes
  * back to unconfigured (then `default` comes from CHANNEL_LAYER_URL, else an
- * embedded InMemoryChannelLayer). URLs are checked now; schemes when a layer
- * is first created. Throws InvalidChannelLayerConfig while layers created
+ * embedded InMemoryChannelLayer). URLs are checked now (syntax, scheme,
+ * query keys, the backend's checks such as a Redis database number; see
+ * `checkChannelLayerUrl`). Throws InvalidChannelLayerConfig while layers created
  * from an earlier configuration are still open: `await closeChannelLayers()` first.
  *
  * @example
@@ -188,15 +254,68 @@ export function configureChannelLayers(config: Record<string, ChannelLayerConfig
   }
   const next = new Map<string, ChannelLayerConfig>();
   for (const [alias, entry] of Object.entries(config)) {
-    if (typeof entry === 'string') parseUrl(entry);
-    else if (typeof entry !== 'object' || entry === null) {
-      throw new InvalidChannelLayerConfig(
-        `channel layer alias ${JSON.stringify(alias)}: expected a URL string, a ChannelLayer or { url?, backend?, options? }`,
-      );
-    } else if (!isLayer(entry) && entry.url !== undefined) parseUrl(entry.url);
+    try {
+      if (typeof entry === 'string') checkChannelLayerUrl(entry);
+      else if (typeof entry !== 'object' || entry === null) {
+        throw new InvalidChannelLayerConfig('expected a URL string, a ChannelLayer or { url?, backend?, options? }', 'alias');
+      } else if (!isLayer(entry)) {
+        checkConfigObject(entry);
+        checkChannelLayerUrl(entry.url ?? `${entry.backend}://`, entry.backend);
+      }
+    } catch (error) {
+      if (!(error instanceof InvalidChannelLayerConfig)) throw error;
+      throw new InvalidChannelLayerConfig(`channel layer alias ${JSON.stringify(alias)}: ${error.message}`, error.part, { cause: error });
+    }
     next.set(alias, entry);
   }
   configured = next;
+  configuredFrom = null;
+}
+
+/** Labels the current configuration's origin (the CLI: "CHANNEL_LAYER_URL" / "REDIS_URL") for the startup line. */
+export function noteConfigurationSource(source: string | null): void {
+  configuredFrom = source;
+}
+
+/** How an alias would be served, without creating its layer: for startup lines and health checks. */
+export interface LayerSourceInfo {
+  /** `url`: a URL or config object; `instance`: a layer object; `embedded`: the in-memory fallback; `none`: not configured. */
+  kind: 'url' | 'instance' | 'embedded' | 'none';
+  /** The URL, passwords redacted (kind `url`). */
+  url?: string;
+  /** Where it was set: `configureChannelLayers`, `CHANNEL_LAYER_URL`, `REDIS_URL` ... */
+  source: string;
+  /** The layer if it was created already. */
+  layer: ChannelLayer | null;
+}
+
+/** Describes `alias` (default `default`) without creating it; checks an environment URL on the way. */
+export function channelLayerSource(alias = 'default'): LayerSourceInfo {
+  const layer = instances.get(alias) ?? null;
+  if (configured !== null) {
+    const entry = configured.get(alias);
+    const source = configuredFrom ?? 'configureChannelLayers';
+    if (entry === undefined) return { kind: 'none', source, layer };
+    if (isLayer(entry)) return { kind: 'instance', source, layer: layer ?? entry };
+    const url = typeof entry === 'string' ? entry : (entry.url ?? `${entry.backend}://`);
+    return { kind: 'url', url: redactUrl(url), source, layer };
+  }
+  if (alias !== 'default') return { kind: 'none', source: 'configureChannelLayers', layer };
+  const url = process.env[CHANNEL_LAYER_URL_ENV]?.trim();
+  if (url) {
+    checkEnvUrl(url);
+    return { kind: 'url', url: redactUrl(url), source: CHANNEL_LAYER_URL_ENV, layer };
+  }
+  return { kind: 'embedded', source: 'embedded', layer };
+}
+
+function checkEnvUrl(url: string): void {
+  try {
+    checkChannelLayerUrl(url);
+  } catch (error) {
+    if (!(error instanceof InvalidChannelLayerConfig)) throw error;
+    throw new InvalidChannelLayerConfig(`${CHANNEL_LAYER_URL_ENV}: ${error.message}`, error.part, { cause: error });
+  }
 }
 
 /**
@@ -220,7 +339,8 @@ export function getChannelLayer<M extends EventMap = AnyEventMap>(alias = 'defau
     if (entry === undefined) return null;
     layer = isLayer(entry) ? entry : createChannelLayer(entry);
   } else if (alias === 'default') {
-    const url = process.env[CHANNEL_LAYER_URL_ENV];
+    const url = process.env[CHANNEL_LAYER_URL_ENV]?.trim();
+    if (url) checkEnvUrl(url);
     layer = url ? createChannelLayer(url) : new InMemoryChannelLayer();
   } else {
     return null;
@@ -250,4 +370,4 @@ export async function closeChannelLayers(): Promise<void> {
   if (failed !== undefined) throw failed.reason;
 }
 
-registerLayerBackend('memory', (_url, options) => new InMemoryChannelLayer(options));
+registerLayerBackend('memory', (_url, options) => new InMemoryChannelLayer(options), { queryKeys: [] });

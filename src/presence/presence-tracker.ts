@@ -17,6 +17,7 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
+import { getLogger } from '../logging/process-logger';
 import { positiveOption } from '../option-checks';
 import type { ChannelLayer, LayerMessage } from '../layers/channel-layer';
 import { sealMessage } from '../layers/message';
@@ -441,6 +442,6 @@ export class PresenceTracker {
   #report(error: unknown): void {
     const err = error instanceof Error ? error : new Error(String(error));
     if (this.#events.listenerCount('error') > 0) this.#events.emit('error', err);
-    else console.error(`[switchyard] presence: ${err.message}`);
+    else getLogger().error({ err }, `presence: ${err.message}`);
   }
 }

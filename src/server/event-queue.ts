@@ -59,6 +59,11 @@ export class EventQueue<E> {
     this.#onConsumed?.(this.#owner, this.#unhandled);
   }
 
+  /** The listener's target (a consumer taking events by push), else null: names who owes an accept. */
+  get reader(): unknown {
+    return this.#target;
+  }
+
   /** True once `finish()` was called. */
   get finished(): boolean {
     return this.#final !== undefined;

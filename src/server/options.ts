@@ -4,6 +4,12 @@
  */
 import type { Scope } from '../application';
 import { InvalidOption } from '../errors';
+import { checkLogLevel, type LogLevel } from '../logging/levels';
+import { checkLogFormat, createLogger, type LogFormat } from '../logging/line-logger';
+import type { Logger } from '../logging/logger';
+import { getLogger, isLogger } from '../logging/process-logger';
+import { resolveHealthOptions, type HealthOptions, type ResolvedHealthOptions } from './health-options';
+import { scopeLogger, scopeSummary } from './log-fields';
 
 /**
  * permessage-deflate settings, handed to ws as given (the same fields as
@@ -59,18 +65,52 @@ export interface ServerOptions {
   closeLayers?: boolean;
   /**
    * Called with errors that escape an application (after accept, or a 5xx
-   * before it) and with failures while shutting down. Default: console.error.
+   * before it) and with failures while shutting down. Default: logged at
+   * `error` level through the server's logger (scope path and client only).
    */
   onError?: (error: unknown, scope: Scope | null) => void;
+  /**
+   * Where the server logs (startup, refused handshakes at `debug`, errors):
+   * any pino-compatible logger. Default: the built-in stderr logger. A
+   * server given `logger`, `logLevel` or `logFormat` also becomes the
+   * process logger (consumers, presence, layers) until it closes, unless
+   * `setLogger()` installed one.
+   */
+  logger?: Logger;
+  /** Level of the built-in logger (not allowed with `logger`). Default: SWITCHYARD_LOG, else `info`. */
+  logLevel?: LogLevel;
+  /** `text` or `json` lines from the built-in logger (not allowed with `logger`). Default: SWITCHYARD_LOG_FORMAT, else `text`. */
+  logFormat?: LogFormat;
+  /**
+   * Serve `/healthz` (liveness) and `/readyz` (readiness) on plain HTTP
+   * requests, before the application: `true` for the defaults or an object
+   * (paths, event-loop bound, drain delay). Default false.
+   */
+  health?: boolean | HealthOptions;
 }
 
 /** Options with every default filled in. */
-export type ResolvedServerOptions = Required<ServerOptions>;
+export type ResolvedServerOptions = Required<Omit<ServerOptions, 'logger' | 'logLevel' | 'logFormat' | 'health'>> & {
+  /** The logger in use. */
+  logger: Logger;
+  /** True when the logger came from `logger`, `logLevel` or `logFormat` (the server installs it as the process logger). */
+  explicitLogger: boolean;
+  /** Health endpoints, or null when off. */
+  health: ResolvedHealthOptions | null;
+};
+
+/** The default `onError`: one `error` line through `logger`, without headers, query or cookies. */
+export function logApplicationError(logger: Logger): (error: unknown, scope: Scope | null) => void {
+  return (error, scope) => {
+    if (scope === null || typeof scope !== 'object') logger.error({ err: error }, 'application error');
+    else scopeLogger(logger, scope).error({ err: error, scope: scopeSummary(scope) }, 'application error');
+  };
+}
 
 const MiB = 1024 * 1024;
 
-/** The documented defaults. */
-export const SERVER_DEFAULTS: Readonly<ResolvedServerOptions> = Object.freeze({
+/** The documented defaults (the logger is resolved per server: see `logger`). */
+export const SERVER_DEFAULTS: Readonly<Omit<ResolvedServerOptions, 'logger' | 'explicitLogger'>> = Object.freeze({
   maxPayload: MiB,
   pingInterval: 20_000,
   pongTimeout: 20_000,
@@ -86,10 +126,32 @@ export const SERVER_DEFAULTS: Readonly<ResolvedServerOptions> = Object.freeze({
   keepAliveTimeout: 5_000,
   idleSocketTimeout: 15_000,
   closeLayers: true,
-  onError: (error: unknown) => {
-    console.error('[switchyard] application error:', error);
-  },
+  onError: (error: unknown, scope: Scope | null) => logApplicationError(getLogger())(error, scope),
+  health: null,
 });
+
+const LOGGING_KEYS: ReadonlySet<string> = new Set(['logger', 'logLevel', 'logFormat', 'health']);
+
+function resolveLogger(options: ServerOptions): { logger: Logger; explicitLogger: boolean } {
+  const { logger, logLevel, logFormat } = options;
+  if (logger !== undefined) {
+    if (!isLogger(logger)) {
+      throw new InvalidOption('createServer: option logger must have trace/debug/info/warn/error/fatal and child() (a pino instance fits)');
+    }
+    if (logLevel !== undefined || logFormat !== undefined) {
+      throw new InvalidOption('createServer: options logLevel and logFormat configure the built-in logger; with option logger, set the level and format on your logger');
+    }
+    return { logger, explicitLogger: true };
+  }
+  if (logLevel === undefined && logFormat === undefined) return { logger: getLogger(), explicitLogger: false };
+  return {
+    logger: createLogger({
+      level: logLevel === undefined ? undefined : checkLogLevel(logLevel, 'createServer: option logLevel'),
+      format: logFormat === undefined ? undefined : checkLogFormat(logFormat, 'createServer: option logFormat'),
+    }),
+    explicitLogger: true,
+  };
+}
 
 const POSITIVE = ['maxPayload', 'handshakeTimeout', 'maxBufferedBytes', 'closeTimeout', 'maxQueuedMessages', 'maxHeaderSize'] as const;
 const NON_NEGATIVE = ['pingInterval', 'pongTimeout', 'headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'idleSocketTimeout'] as const;
@@ -97,10 +159,13 @@ const NON_NEGATIVE = ['pingInterval', 'pongTimeout', 'headersTimeout', 'requestT
 /** Fills in defaults and rejects values that cannot work, naming the option. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
   if (options === null || typeof options !== 'object') throw new InvalidOption('createServer: options must be an object');
-  const resolved = { ...SERVER_DEFAULTS } as ResolvedServerOptions;
+  const { logger, explicitLogger } = resolveLogger(options);
+  const resolved = { ...SERVER_DEFAULTS, logger, explicitLogger } as ResolvedServerOptions;
+  if (options.onError === undefined) resolved.onError = logApplicationError(logger);
   for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
+    if (value !== undefined && !LOGGING_KEYS.has(key)) (resolved as unknown as Record<string, unknown>)[key] = value;
   }
+  resolved.health = resolveHealthOptions(options.health);
   for (const key of POSITIVE) {
     const value = resolved[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {

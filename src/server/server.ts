@@ -9,8 +9,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Application, Scope } from '../application';
 import { ServerBusy, ServerClosed } from '../errors';
-import { closeChannelLayers } from '../layers/registry';
+import { announceDefaultLayer } from '../layers/layer-report';
+import { channelLayerSource, closeChannelLayers } from '../layers/registry';
+import { redactUrl } from '../logging/redact';
+import { installedLogger, isEnabled, setLogger } from '../logging/process-logger';
 import { nodeHttpHandlerOf, type NodeHttpHandler } from '../routing/protocol-type-router';
+import { HealthEndpoints } from './health';
+import type { RefusalKind } from './refusal-reasons';
 import { runHttpApplication } from './http-bridge';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
 import { writeRawResponse } from './raw-response';
@@ -61,6 +66,13 @@ export class SwitchyardServer {
   #round = 0;
   #onDrained: (() => void) | null = null;
   #host: ConnectionHost;
+  #health: HealthEndpoints | null;
+  /** From the first moment of close(): readiness answers 503. */
+  #draining = false;
+  /** After the drain delay: new requests and handshakes get 503. */
+  #stopping = false;
+  /** This server installed its logger as the process logger (undone at close). */
+  #installedLogger = false;
 
   constructor(application: Application, options: ServerOptions = {}) {
     if (typeof application !== 'function') {
@@ -70,6 +82,9 @@ export class SwitchyardServer {
     this.#options = resolveServerOptions(options);
     this.#node = nodeHttpHandlerOf(application);
     const o = this.#options;
+    // A malformed CHANNEL_LAYER_URL fails here, not at the first connection.
+    channelLayerSource('default');
+    this.#health = o.health === null ? null : new HealthEndpoints(o.health, o.logger);
 
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -128,25 +143,45 @@ export class SwitchyardServer {
 
   /**
    * Starts listening (port 0, the default, picks a free port) and starts
-   * the heartbeat. Resolves with the bound address.
+   * the heartbeat. First checks the default channel layer and logs one line
+   * naming it (a configuration the layer's server refuses, such as a Redis
+   * database it does not have, rejects here; an unreachable layer is a
+   * warning). Resolves with the bound address.
    */
-  listen(port = 0, host?: string): Promise<AddressInfo> {
-    if (this.#closing !== null) return Promise.reject(new ServerClosed());
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => {
-        this.httpServer.removeListener('listening', onListening);
-        reject(error);
-      };
-      const onListening = (): void => {
-        this.httpServer.removeListener('error', onError);
-        this.#startHeartbeat();
-        resolve(this.address() as AddressInfo);
-      };
-      this.httpServer.once('error', onError);
-      this.httpServer.once('listening', onListening);
-      if (host === undefined) this.httpServer.listen(port);
-      else this.httpServer.listen(port, host);
-    });
+  async listen(port = 0, host?: string): Promise<AddressInfo> {
+    if (this.#closing !== null) throw new ServerClosed();
+    const log = this.#options.logger;
+    if (this.#options.explicitLogger && installedLogger() === null) {
+      setLogger(log);
+      this.#installedLogger = true;
+    }
+    let address: AddressInfo;
+    try {
+      // Before listening: a layer configuration the server refuses stops startup here.
+      await announceDefaultLayer(log);
+      address = await new Promise<AddressInfo>((resolve, reject) => {
+        const onError = (error: Error): void => {
+          this.httpServer.removeListener('listening', onListening);
+          reject(error);
+        };
+        const onListening = (): void => {
+          this.httpServer.removeListener('error', onError);
+          this.#startHeartbeat();
+          this.#health?.start();
+          resolve(this.address() as AddressInfo);
+        };
+        this.httpServer.once('error', onError);
+        this.httpServer.once('listening', onListening);
+        if (host === undefined) this.httpServer.listen(port);
+        else this.httpServer.listen(port, host);
+      });
+    } catch (error) {
+      this.#uninstallLogger();
+      throw error;
+    }
+    const shown = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+    log.info(`listening on http://${shown}:${address.port}`);
+    return address;
   }
 
   /**
@@ -164,6 +199,15 @@ export class SwitchyardServer {
   }
 
   async #shutdown({ timeoutMs = 10_000, closeLayers = this.#options.closeLayers }: CloseOptions): Promise<void> {
+    // Readiness turns 503 first; with a drain delay the server keeps serving
+    // meanwhile, so a load balancer stops sending clients before any is closed.
+    this.#draining = true;
+    const drainDelay = this.#health?.drainDelay ?? 0;
+    if (drainDelay > 0 && this.httpServer.listening) {
+      this.#options.logger.info(`draining: readiness answers 503; closing connections in ${drainDelay} ms`);
+      await new Promise((resolve) => setTimeout(resolve, drainDelay));
+    }
+    this.#stopping = true;
     const deadline = Date.now() + timeoutMs;
     this.#stopHeartbeat();
     const stopped = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
@@ -191,6 +235,13 @@ export class SwitchyardServer {
       }
     }
     await bounded(stopped, Math.max(100, deadline - Date.now()));
+    this.#health?.stop();
+    this.#uninstallLogger();
+  }
+
+  #uninstallLogger(): void {
+    if (this.#installedLogger && installedLogger() === this.#options.logger) setLogger(null);
+    this.#installedLogger = false;
   }
 
   // ---------------------------------------------------------------- heartbeat
@@ -231,7 +282,8 @@ export class SwitchyardServer {
 
   #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     clearSilenceTimer(req.socket);
-    if (this.#closing !== null) {
+    if (this.#health !== null && this.#health.handle(req, res, this.#draining)) return;
+    if (this.#stopping) {
       res.setHeader('connection', 'close');
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('server is shutting down\n');
@@ -271,21 +323,26 @@ export class SwitchyardServer {
     clearSilenceTimer(socket);
     // Only when one is set (a keep-alive socket): setTimeout(0) on a fresh socket would create a Timeout to keep.
     if ((socket as Socket).timeout) (socket as Socket).setTimeout(0);
-    if (this.#closing !== null) {
+    if (this.#stopping) {
+      this.#refusedUpgrade(req, 503, 'shutdown', 'server is shutting down');
       writeRawResponse(socket, 503, 'server is shutting down\n');
       return;
     }
     const invalid = checkUpgradeRequest(req);
     if (invalid !== null) {
+      this.#refusedUpgrade(req, invalid.status, 'invalid', `invalid handshake request: ${invalid.message}`);
       writeRawResponse(socket, invalid.status, `${invalid.message}\n`, invalid.headers);
       return;
     }
     if (this.#connections.size >= this.#options.maxConnections) {
-      writeRawResponse(socket, 503, `${new ServerBusy(this.#options.maxConnections).message}\n`, [['Retry-After', '5']]);
+      const busy = new ServerBusy(this.#options.maxConnections);
+      this.#refusedUpgrade(req, 503, 'limits', `over limits: ${busy.message}`, busy.code);
+      writeRawResponse(socket, 503, `${busy.message}\n`, [['Retry-After', '5']]);
       return;
     }
     const scope = websocketScopeOf(req);
     if (scope === null) {
+      this.#refusedUpgrade(req, 400, 'invalid', 'invalid handshake request: the request path is not valid percent-encoding');
       writeRawResponse(socket, 400, 'Bad Request: the request path is not valid percent-encoding\n');
       return;
     }
@@ -295,6 +352,17 @@ export class SwitchyardServer {
     this.#runningApps.add(connection);
     connection.start();
   };
+
+  /** A handshake refused before any application ran: one `debug` line with the reason (off by default). */
+  #refusedUpgrade(req: IncomingMessage, status: number, kind: RefusalKind, reason: string, code?: string): void {
+    const log = this.#options.logger;
+    if (!isEnabled(log, 'debug')) return;
+    const { remoteAddress, remotePort } = req.socket;
+    log.debug(
+      { status, kind, ...(code === undefined ? {} : { code }), path: redactUrl(req.url ?? '/'), client: `${remoteAddress}:${remotePort}`, origin: req.headers.origin },
+      `handshake refused with ${status}: ${reason}`,
+    );
+  }
 
   #track(running: Promise<void>): void {
     this.#running.add(running);

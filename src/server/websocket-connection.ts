@@ -16,10 +16,15 @@ import type {
 } from '../application';
 import { CloseCode } from '../close-codes';
 import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '../errors';
+import { isEnabled } from '../logging/process-logger';
 import { EventQueue, markReader } from './event-queue';
+import { handshakeSummary, scopeLogger } from './log-fields';
 import type { ResolvedServerOptions } from './options';
 import { checkHeaders, writeRawResponse } from './raw-response';
+import { refusalReasonOf, type RefusalReason } from './refusal-reasons';
 import { coalesceWrite } from './tick-cork';
+
+const SHUTTING_DOWN: RefusalReason = { kind: 'shutdown', text: 'server is shutting down' };
 
 /** What the server shares with each connection. */
 export interface ConnectionHost {
@@ -231,13 +236,13 @@ export class WebsocketConnection {
 
   /** Graceful shutdown: refuse a pending handshake with 503, close an open socket with 1001. */
   shutdown(): void {
-    if (this.#state === HANDSHAKE) this.#refuse(503, 'server is shutting down');
+    if (this.#state === HANDSHAKE) this.#refuse(503, 'server is shutting down', [], SHUTTING_DOWN);
     else if (this.#state === OPEN) this.#closeFromServer(CloseCode.GOING_AWAY, 'server shutting down');
   }
 
   /** Drops the transport at once (end of a shutdown's grace period). */
   terminate(): void {
-    if (this.#state === HANDSHAKE) this.#refuse(503, 'server is shutting down');
+    if (this.#state === HANDSHAKE) this.#refuse(503, 'server is shutting down', [], SHUTTING_DOWN);
     if (this.#ws !== null) this.#ws.terminate();
     else this.#socket.destroy();
     this.#end(CloseCode.ABNORMAL, 'terminated');
@@ -324,13 +329,13 @@ export class WebsocketConnection {
     if (body !== undefined && !(body instanceof Uint8Array)) throw new InvalidEvent('websocket.http.response.body: body must be a Uint8Array');
     if (body !== undefined && body.byteLength > 0) denial.chunks.push(body);
     if ((event as { moreBody?: unknown }).moreBody !== true) {
-      this.#refuse(denial.status, Buffer.concat(denial.chunks), denial.headers);
+      this.#refuse(denial.status, Buffer.concat(denial.chunks), denial.headers, this.#deniedBy(`denied with HTTP ${denial.status}`));
     }
   }
 
   #close(event: Event): void {
     if (this.#state === HANDSHAKE) {
-      this.#refuse(403, 'Forbidden');
+      this.#refuse(403, 'Forbidden', [], this.#deniedBy('closed the connection before accepting it'));
       return;
     }
     const { code = CloseCode.NORMAL, reason = '' } = event as { code?: unknown; reason?: unknown };
@@ -343,9 +348,16 @@ export class WebsocketConnection {
     this.#closeFromServer(code, reason);
   }
 
-  /** Answers the handshake with an HTTP error instead of upgrading. */
-  #refuse(status: number, body: string | Uint8Array, headers: ReadonlyArray<readonly [string, string]> = []): void {
+  /** Answers the handshake with an HTTP error instead of upgrading, and says why at `debug`. */
+  #refuse(status: number, body: string | Uint8Array, headers: ReadonlyArray<readonly [string, string]>, reason: RefusalReason): void {
     if (this.#state !== HANDSHAKE) return;
+    const log = this.#host.options.logger;
+    if (isEnabled(log, 'debug')) {
+      scopeLogger(log, this.scope).debug(
+        { status, kind: reason.kind, ...(reason.code === undefined ? {} : { code: reason.code }), ...handshakeSummary(this.scope) },
+        `handshake refused with ${status}: ${reason.text}`,
+      );
+    }
     this.#leaveHandshake();
     writeRawResponse(this.#socket, status, body, headers);
     this.#end(CloseCode.ABNORMAL, `handshake refused with HTTP ${status}`);
@@ -361,7 +373,21 @@ export class WebsocketConnection {
 
   static #handshakeTimedOut(connection: WebsocketConnection): void {
     if (connection.#handshake !== null) connection.#handshake.timer = null;
-    connection.#refuse(504, `the application did not accept or deny the connection within ${connection.#host.options.handshakeTimeout} ms`);
+    const ms = connection.#host.options.handshakeTimeout;
+    connection.#refuse(504, `the application did not accept or deny the connection within ${ms} ms`, [], {
+      kind: 'timeout',
+      text: `timeout: ${connection.#owner()} did not call accept() or deny within ${ms} ms (handshakeTimeout)`,
+    });
+  }
+
+  /** Who answers this handshake: a consumer taking events by push is the queue's reader, so its class is known. */
+  #owner(): string {
+    const reader = this.#queue.reader as { constructor?: { name?: string } } | null;
+    return reader?.constructor?.name ? reader.constructor.name : 'the application';
+  }
+
+  #deniedBy(what: string): RefusalReason {
+    return { kind: 'denied', text: `${this.#owner()} ${what}` };
   }
 
   #onHandshakeSocketClose(): void {
@@ -459,8 +485,8 @@ export class WebsocketConnection {
     this.#host.finished(this);
     if (this.#state === HANDSHAKE) {
       const denial = this.#handshake?.denial ?? null;
-      if (denial !== null) this.#refuse(denial.status, Buffer.concat(denial.chunks), denial.headers);
-      else this.#refuse(403, 'Forbidden');
+      if (denial !== null) this.#refuse(denial.status, Buffer.concat(denial.chunks), denial.headers, this.#deniedBy(`denied with HTTP ${denial.status}`));
+      else this.#refuse(403, 'Forbidden', [], this.#deniedBy('returned without accepting'));
     } else if (this.#state === OPEN) {
       this.#closeFromServer(CloseCode.NORMAL, '');
     }
@@ -472,9 +498,9 @@ export class WebsocketConnection {
       const status = handshakeStatusOf(error);
       if (status >= 500) this.#report(error);
       if (error instanceof DenyConnection) {
-        this.#refuse(status, error.reason, checkHeadersSafely(error.headers));
+        this.#refuse(status, error.reason, checkHeadersSafely(error.headers), refusalReasonOf(error));
       } else {
-        this.#refuse(status, `${status} ${STATUS_CODES[status] ?? 'Error'}`);
+        this.#refuse(status, `${status} ${STATUS_CODES[status] ?? 'Error'}`, [], refusalReasonOf(error));
       }
       return;
     }

@@ -29,13 +29,17 @@ export interface StartedServer {
 
 /**
  * Creates and starts a server. Unless given, `onError` collects into
- * `errors` and `closeLayers` is false (the layer registry is process-wide;
- * tests that want it closed pass `closeLayers: true`).
+ * `errors`, `closeLayers` is false (the layer registry is process-wide;
+ * tests that want it closed pass `closeLayers: true`) and the log level is
+ * `warn` (no startup lines from every test server; tests of logging pass
+ * their own `logger` or `logLevel`).
  */
 export async function startServer(application: Application<any>, options: ServerOptions = {}): Promise<StartedServer> {
   const errors: unknown[] = [];
+  const logging = options.logger !== undefined || options.logLevel !== undefined || options.logFormat !== undefined;
   const server = createServer(application, {
     closeLayers: false,
+    ...(logging ? {} : { logLevel: 'warn' as const }),
     onError: (error) => {
       errors.push(error);
     },

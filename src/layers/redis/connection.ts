@@ -18,7 +18,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { RedisClientOptions } from 'redis';
-import { LayerClosed, LayerUnavailable } from '../../errors';
+import { InvalidChannelLayerConfig, LayerClosed, LayerUnavailable } from '../../errors';
 import { CommandWatchdog } from './command-watchdog';
 import type { ConnectionTiming } from './connection-timing';
 import type { RedisClientExtraOptions } from './redis-options';
@@ -96,7 +96,9 @@ export class RedisNode extends EventEmitter<NodeEvents> {
 
   readonly #timing: ConnectionTiming;
   readonly #clientOptions: Partial<RedisClientOptions>;
-  #state: 'idle' | 'connecting' | 'ready' | 'down' | 'closed' = 'idle';
+  #state: 'idle' | 'connecting' | 'ready' | 'down' | 'misconfigured' | 'closed' = 'idle';
+  /** Set when the server refused the configuration itself (a database it does not have): retrying cannot help. */
+  #configError: InvalidChannelLayerConfig | undefined;
   #everConnected = false;
   #runId: string | undefined;
   #command: CommandConnection | undefined;
@@ -211,6 +213,7 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     if (this.#state === 'idle') this.#connect();
     if (this.#state === 'connecting' && !this.#everConnected) await this.#attempt;
     if (this.#state === 'closed') throw new LayerClosed('Redis connection');
+    if (this.#configError !== undefined) throw this.#configError;
     if (this.#state !== 'ready' || this.#command === undefined) {
       throw new LayerUnavailable(
         `Redis at ${this.label} is unreachable${this.#lastError ? ` (${this.#lastError.message})` : ''}; ` +
@@ -222,7 +225,9 @@ export class RedisNode extends EventEmitter<NodeEvents> {
   }
 
   #wrap(error: unknown): Error {
-    if (isServerError(error) || error instanceof LayerUnavailable || error instanceof LayerClosed) return error as Error;
+    if (isServerError(error) || error instanceof LayerUnavailable || error instanceof LayerClosed || error instanceof InvalidChannelLayerConfig) {
+      return error as Error;
+    }
     if (this.#state === 'closed') return new LayerClosed('Redis connection');
     const cause = this.#reason(error);
     return new LayerUnavailable(`Redis at ${this.label} failed: ${cause.message}`, { cause, inFlight: true });
@@ -344,6 +349,16 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     if (generation !== this.#generation || this.#state === 'closed') return;
     this.#lastError = error instanceof Error ? error : new Error(String(error));
     const wasConnecting = this.#state === 'connecting';
+    const configError = configurationErrorOf(error, this.label);
+    if (configError !== undefined) {
+      // The server answered and refused the configuration: report that, and stop retrying.
+      this.#configError = configError;
+      this.#lastError = configError;
+      this.#state = 'misconfigured';
+      this.#teardown();
+      this.emit('down', configError);
+      return;
+    }
     this.#state = 'down';
     this.#teardown();
     if (wasConnecting && !this.#everConnected && this.#retries === 0) this.emit('down', this.#lastError);
@@ -373,6 +388,21 @@ export class RedisNode extends EventEmitter<NodeEvents> {
     this.#dedicated.clear();
     for (const pending of dedicated) pending.then(destroyQuietly, () => undefined);
   }
+}
+
+/**
+ * A reply that says the URL itself is wrong (SELECT of a database the server
+ * does not have), as a configuration error naming the part; undefined for
+ * anything a retry may cure.
+ */
+function configurationErrorOf(error: unknown, label: string): InvalidChannelLayerConfig | undefined {
+  if (!isServerError(error) || !/DB index is out of range|invalid DB index/i.test(error.message)) return undefined;
+  return new InvalidChannelLayerConfig(
+    `Redis at ${label} refused the database number in the layer URL (${error.message}); ` +
+      'use a database the server has (/0 to /15 on a default server, or raise its `databases` setting)',
+    'database',
+    { cause: error },
+  );
 }
 
 async function connectAndCheck(client: RawClient, check: ((client: RawClient) => Promise<void>) | undefined): Promise<void> {

@@ -15,9 +15,11 @@
  * configureChannelLayers({ default: 'redis://127.0.0.1:6379/0?prefix=chat' });
  */
 import { InvalidChannelLayerConfig } from '../../errors';
+import { redactUrl } from '../../logging/redact';
 import type { ChannelLayer } from '../channel-layer';
 import { registerLayerBackend, type LayerBackendOptions } from '../registry';
 import { RedisChannelLayer } from './redis-channel-layer';
+import { checkRedisDatabase } from './redis-options';
 import { RedisPubSubChannelLayer } from './redis-pubsub-channel-layer';
 
 export { RedisChannelLayer } from './redis-channel-layer';
@@ -63,6 +65,30 @@ export function parseRedisLayerUrl(url: URL): ParsedUrl {
   };
 }
 
+function checkLayerUrl(url: URL): void {
+  checkRedisDatabase(url);
+  const layer = url.searchParams.get('layer');
+  if (layer !== null && layer !== 'pubsub' && layer !== 'core') {
+    throw new InvalidChannelLayerConfig(`redis layer URL: layer=${JSON.stringify(layer)} must be "core" or "pubsub"`, 'query');
+  }
+  const cluster = url.searchParams.get('cluster');
+  if (cluster !== null && !['1', 'true', '0', 'false'].includes(cluster)) {
+    throw new InvalidChannelLayerConfig(`redis layer URL: cluster=${JSON.stringify(cluster)} must be 1, true, 0 or false`, 'query');
+  }
+  for (const host of url.searchParams.getAll('host')) {
+    let parsed: URL;
+    try {
+      parsed = new URL(host);
+    } catch {
+      throw new InvalidChannelLayerConfig(`redis layer URL: host=${JSON.stringify(redactUrl(host))} is not a URL; use host=redis://other:6379/0`, 'host');
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+      throw new InvalidChannelLayerConfig(`redis layer URL: host=${JSON.stringify(redactUrl(host))} must use redis:// or rediss://`, 'host');
+    }
+    checkRedisDatabase(parsed, `redis layer URL host=${redactUrl(host)}`);
+  }
+}
+
 function fromUrl(url: URL, options: LayerBackendOptions): ChannelLayer {
   const parsed = parseRedisLayerUrl(url);
   const merged = { hosts: parsed.hosts, ...(parsed.prefix !== undefined ? { prefix: parsed.prefix } : {}), ...options };
@@ -73,4 +99,6 @@ function fromUrl(url: URL, options: LayerBackendOptions): ChannelLayer {
   return new RedisChannelLayer(merged);
 }
 
-for (const scheme of ['redis', 'rediss', 'redis+pubsub', 'rediss+pubsub']) registerLayerBackend(scheme, fromUrl);
+for (const scheme of ['redis', 'rediss', 'redis+pubsub', 'rediss+pubsub']) {
+  registerLayerBackend(scheme, fromUrl, { queryKeys: OWN_KEYS, checkUrl: checkLayerUrl });
+}

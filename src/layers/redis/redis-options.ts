@@ -1,7 +1,8 @@
 /**
  * Options shared by both Redis layers, with their defaults and checks.
  */
-import { InvalidOption } from '../../errors';
+import { InvalidChannelLayerConfig, InvalidOption } from '../../errors';
+import { redactUrl } from '../../logging/redact';
 import { positiveOption } from '../../option-checks';
 import type { ChannelLayerOptions } from '../channel-layer';
 import { DEFAULT_TIMING, type ConnectionTiming } from './connection-timing';
@@ -70,17 +71,37 @@ export interface ResolvedRedisOptions {
   clientOptions: RedisClientExtraOptions;
 }
 
+/** Largest database index accepted at configure time; the server's own `databases` limit (16 by default) is checked when it answers. */
+const MAX_DATABASE = 2 ** 31 - 1;
+
+/** The database of a server URL's path: empty or `/` is 0; anything but `/<integer>` is refused. */
+export function checkRedisDatabase(url: URL, what = 'redis layer URL'): number {
+  const path = url.pathname;
+  if (path === '' || path === '/') return 0;
+  const digits = /^\/(\d+)$/.exec(path)?.[1];
+  const db = digits === undefined ? Number.NaN : Number(digits);
+  if (!Number.isSafeInteger(db) || db > MAX_DATABASE) {
+    throw new InvalidChannelLayerConfig(
+      `${what}: database ${JSON.stringify(path.slice(1))} is not a database number; ` +
+        'use /0 to /15 (a default Redis server has 16 databases; more if its `databases` setting allows)',
+      'database',
+    );
+  }
+  return db;
+}
+
 function checkUrl(url: unknown, option: string): string {
   if (typeof url !== 'string') throw new InvalidOption(`${option} must be a redis:// or rediss:// URL string`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new InvalidOption(`${option} ${JSON.stringify(url)} is not a URL; use e.g. redis://127.0.0.1:6379/0`);
+    throw new InvalidOption(`${option} ${JSON.stringify(redactUrl(url))} is not a URL; use e.g. redis://127.0.0.1:6379/0`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new InvalidOption(`${option} ${JSON.stringify(url)} must use redis:// or rediss://`);
+    throw new InvalidOption(`${option} ${JSON.stringify(redactUrl(url))} must use redis:// or rediss://`);
   }
+  checkRedisDatabase(parsed, option);
   return url;
 }
 

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { createLogger, redactUrl } from '../../../src/cli/logger';
+import { createCliLogger, redactUrl } from '../../../src/cli/logger';
 
 describe('redactUrl', () => {
   it('hides passwords', () => {
@@ -13,12 +13,26 @@ describe('redactUrl', () => {
   });
 });
 
-describe('createLogger', () => {
-  it('writes one prefixed line per call', () => {
+describe('createCliLogger', () => {
+  it('writes one prefixed line per call, the level named unless it is info', () => {
     const stream = new PassThrough();
-    const log = createLogger(stream);
-    log('listening on http://127.0.0.1:1');
-    log('stopped');
-    expect(stream.read().toString()).toBe('[switchyard] listening on http://127.0.0.1:1\n[switchyard] stopped\n');
+    const log = createCliLogger({ stderr: stream, env: {} });
+    log.info('listening on http://127.0.0.1:1');
+    log.warn('layer not reachable yet');
+    log.debug('not shown at the default level');
+    log.info('stopped');
+    expect(stream.read().toString()).toBe(
+      '[switchyard] listening on http://127.0.0.1:1\n[switchyard] WARN layer not reachable yet\n[switchyard] stopped\n',
+    );
+  });
+
+  it('takes its level and format from the command environment unless flags say otherwise', () => {
+    const stream = new PassThrough();
+    createCliLogger({ stderr: stream, env: { SWITCHYARD_LOG: 'debug' } }).debug('shown');
+    createCliLogger({ stderr: stream, env: { SWITCHYARD_LOG: 'debug' } }, { level: 'info' }).debug('hidden');
+    createCliLogger({ stderr: stream, env: {} }, { format: 'json' }).info({ port: 1 }, 'json line');
+    const [text, json] = stream.read().toString().trim().split('\n');
+    expect(text).toBe('[switchyard] DEBUG shown');
+    expect(JSON.parse(json!)).toMatchObject({ level: 30, msg: 'json line', port: 1 });
   });
 });
