@@ -6,3 +6,4 @@ export { SwitchyardServer, createServer, serve } from './server';
 export type { CloseOptions, ServeOptions } from './server';
 export { SERVER_DEFAULTS, resolveServerOptions } from './options';
 export type { ServerOptions, ResolvedServerOptions } from './options';
+export { redactScope, REDACTED } from './redact-scope';

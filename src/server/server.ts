@@ -14,6 +14,7 @@ import { nodeHttpHandlerOf, type NodeHttpHandler } from '../routing/protocol-typ
 import { runHttpApplication } from './http-bridge';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
 import { writeRawResponse } from './raw-response';
+import { redactScope } from './redact-scope';
 import { checkUpgradeRequest, httpScopeOf, websocketScopeOf } from './request-scope';
 import { ACCEPT_REQUEST, WebsocketConnection, type AcceptRequest, type ConnectionHost } from './websocket-connection';
 
@@ -303,7 +304,8 @@ export class SwitchyardServer {
 
   #report(error: unknown, scope: Scope | null): void {
     try {
-      this.#options.onError(error, scope);
+      // Never the raw scope: it still holds the client's token and cookies.
+      this.#options.onError(error, redactScope(scope));
     } catch {
       // The error hook itself failed; nothing sensible is left to do with it.
     }

@@ -19,6 +19,7 @@ import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '.
 import { EventQueue, markReader } from './event-queue';
 import type { ResolvedServerOptions } from './options';
 import { checkHeaders, writeRawResponse } from './raw-response';
+import { redactScope } from './redact-scope';
 import { coalesceWrite } from './tick-cork';
 
 /** What the server shares with each connection. */
@@ -488,7 +489,8 @@ export class WebsocketConnection {
 
   #report(error: unknown): void {
     try {
-      this.#host.options.onError(error, this.scope);
+      // Never the raw scope: it still holds the client's token and cookies.
+      this.#host.options.onError(error, redactScope(this.scope));
     } catch {
       // A failing error hook must not turn into an unhandled rejection.
     }
