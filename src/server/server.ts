@@ -225,7 +225,7 @@ export class SwitchyardServer {
     // Cleared as soon as a request or upgrade arrives. A plain timer rather
     // than socket.setTimeout: clearing that one leaves its Timeout object on
     // the socket for the connection's whole life (idle memory per connection).
-    const timer = setTimeout(destroySilentSocket, this.#options.idleSocketTimeout, socket);
+    const timer = setTimeout(destroySilentSocket, this.#options.idleSocketTimeout, socket, this.#options.headersTimeout > 0);
     timer.unref();
     silenceTimers.set(socket, timer);
   };
@@ -315,8 +315,11 @@ export class SwitchyardServer {
 /** Timers of sockets that have not sent a request or an upgrade yet (idleSocketTimeout). */
 const silenceTimers = new WeakMap<object, NodeJS.Timeout>();
 
-function destroySilentSocket(socket: Socket): void {
+function destroySilentSocket(socket: Socket, headersTimeoutOn: boolean): void {
   silenceTimers.delete(socket);
+  // A client that sent part of a request head is not silent: Node's headersTimeout
+  // answers it with the documented 408 instead of a silent destroy.
+  if (socket.bytesRead > 0 && headersTimeoutOn) return;
   socket.destroy();
 }
 
