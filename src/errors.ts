@@ -355,6 +355,14 @@ export class ServerBusy extends SwitchyardError {
   }
 }
 
+/** A client address holds `maxConnectionsPerAddress` connections; its next handshake is refused with 429. */
+export class TooManyConnections extends SwitchyardError {
+  readonly status = 429;
+  constructor(max: number) {
+    super('ERR_TOO_MANY_CONNECTIONS', `too many connections from this address (limit ${max})`);
+  }
+}
+
 /** The server is closing or closed. */
 export class ServerClosed extends SwitchyardError {
   constructor() {

@@ -8,9 +8,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Application, Scope } from '../application';
-import { ServerBusy, ServerClosed } from '../errors';
+import { ServerBusy, ServerClosed, TooManyConnections } from '../errors';
 import { closeChannelLayers } from '../layers/registry';
 import { nodeHttpHandlerOf, type NodeHttpHandler } from '../routing/protocol-type-router';
+import { AddressLimit } from './address-limit';
 import { runHttpApplication } from './http-bridge';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
 import { writeRawResponse } from './raw-response';
@@ -62,6 +63,7 @@ export class SwitchyardServer {
   #round = 0;
   #onDrained: (() => void) | null = null;
   #host: ConnectionHost;
+  #perAddress: AddressLimit;
 
   constructor(application: Application, options: ServerOptions = {}) {
     if (typeof application !== 'function') {
@@ -71,6 +73,7 @@ export class SwitchyardServer {
     this.#options = resolveServerOptions(options);
     this.#node = nodeHttpHandlerOf(application);
     const o = this.#options;
+    this.#perAddress = new AddressLimit(o.maxConnectionsPerAddress, o.trustedProxies);
 
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -106,7 +109,7 @@ export class SwitchyardServer {
         server.#open.add(connection);
       },
       released(connection) {
-        server.#connections.delete(connection);
+        if (server.#connections.delete(connection)) server.#perAddress.release(connection.scope);
         server.#open.delete(connection);
         if (server.#connections.size === 0 && server.#onDrained !== null) server.#onDrained();
       },
@@ -288,6 +291,10 @@ export class SwitchyardServer {
     const scope = websocketScopeOf(req);
     if (scope === null) {
       writeRawResponse(socket, 400, 'Bad Request: the request path is not valid percent-encoding\n');
+      return;
+    }
+    if (!this.#perAddress.acquire(scope)) {
+      writeRawResponse(socket, 429, `${new TooManyConnections(this.#options.maxConnectionsPerAddress).message}\n`, [['Retry-After', '5']]);
       return;
     }
     const connection = new WebsocketConnection(this.#host, req, socket, head, scope);
