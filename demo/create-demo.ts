@@ -42,6 +42,13 @@ export interface DemoOptions {
   heartbeatMs?: number;
   /** Per-connection limit on incoming frames per second. Default 2000. */
   messagesPerSecond?: number;
+  /**
+   * WebSocket connections the demo holds at most (then 503). Default 1000: keep it
+   * under the process's file-descriptor limit (`ulimit -n`) minus what the rest needs.
+   */
+  maxConnections?: number;
+  /** WebSocket connections one client address may hold (then 429). Default 32. */
+  maxConnectionsPerAddress?: number;
 }
 
 /** A running demo. */
@@ -108,7 +115,14 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     options.bot === false ? null : runWorker({ application: createBotApplication(presence, alias), channels: [BOT_CHANNEL], layer });
   let server: SwitchyardServer;
   try {
-    server = await serve(application, { port: options.port ?? 8000, host: options.host ?? '127.0.0.1', maxPayload: 64 * 1024, health: true });
+    server = await serve(application, {
+      port: options.port ?? 8000,
+      host: options.host ?? '127.0.0.1',
+      maxPayload: 64 * 1024,
+      maxConnections: options.maxConnections ?? 1000,
+      maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 32,
+      health: true,
+    });
   } catch (error) {
     await bot?.stop();
     feed.close();

@@ -7,6 +7,13 @@
  * Changes are batched per room and per event-loop turn into one diff, and
  * the lobby's room counts at most once per `lobbyIntervalMs`, so a burst of
  * hundreds of joins costs each page a handful of frames, not hundreds.
+ *
+ * The lobby gets changes, not the whole list: only the rooms whose count
+ * changed since the last update, with their new count (0: gone), one
+ * update per `lobbyIntervalMs` for every viewer. Viewers that still take the
+ * whole list get it at most once per `lobbyListIntervalMs`: a client joining
+ * and leaving thousands of rooms made every viewer receive the full list
+ * (130 KB) four times a second.
  */
 import type { PresenceChange, PresenceMember, PresenceTracker } from 'switchyard-channels';
 import { roomGroup, roomOfGroup } from './names';
@@ -18,14 +25,22 @@ export interface RoomDiff {
   leaves: string[];
 }
 
+/** What a lobby change subscriber gets: rooms whose count changed (count 0: the room is empty now). */
+export interface LobbyDiff {
+  changed: RoomCount[];
+}
+
 /** Options of PresenceFeed. */
 export interface PresenceFeedOptions {
-  /** Minimum milliseconds between two room-count updates to the lobby. Default 250. */
+  /** Minimum milliseconds between two room-count changes sent to the lobby. Default 250. */
   lobbyIntervalMs?: number;
+  /** Minimum milliseconds between two whole room lists sent to a lobby viewer that asked for lists. Default 1000. */
+  lobbyListIntervalMs?: number;
 }
 
 type RoomListener = (diff: RoomDiff) => void;
 type LobbyListener = (rooms: RoomCount[]) => void;
+type LobbyDiffListener = (diff: LobbyDiff) => void;
 
 /** A tracker member as clients see it. */
 export function toRoomMember(member: PresenceMember): RoomMember {
@@ -46,6 +61,13 @@ export class PresenceFeed {
   readonly #lobbyIntervalMs: number;
   readonly #rooms = new Map<string, Set<RoomListener>>();
   readonly #lobby = new Set<LobbyListener>();
+  readonly #lobbyDiffs = new Set<LobbyDiffListener>();
+  readonly #lobbyListIntervalMs: number;
+  /** Rooms whose count changed since the last lobby update. */
+  #lobbyChanged = new Set<string>();
+  #listSentAt = -Infinity;
+  /** Counts changed since the last whole list was sent. */
+  #listDue = false;
   /** room -> member id -> the member now (or null: gone), since the last flush. */
   #pending = new Map<string, Map<string, RoomMember | null>>();
   #flushScheduled = false;
@@ -56,6 +78,7 @@ export class PresenceFeed {
   constructor(tracker: PresenceTracker, options: PresenceFeedOptions = {}) {
     this.#tracker = tracker;
     this.#lobbyIntervalMs = options.lobbyIntervalMs ?? 250;
+    this.#lobbyListIntervalMs = options.lobbyListIntervalMs ?? 1000;
     tracker.on('join', this.#onChange);
     tracker.on('update', this.#onChange);
     tracker.on('leave', this.#onChange);
@@ -90,10 +113,16 @@ export class PresenceFeed {
     };
   }
 
-  /** Call `listener` with the room counts whenever they change; returns the unsubscribe function. */
+  /** Call `listener` with the whole room list when counts change (at most once per `lobbyListIntervalMs`); returns the unsubscribe function. */
   subscribeLobby(listener: LobbyListener): () => void {
     this.#lobby.add(listener);
     return () => this.#lobby.delete(listener);
+  }
+
+  /** Call `listener` with the rooms whose count changed (at most once per `lobbyIntervalMs`); returns the unsubscribe function. */
+  subscribeLobbyChanges(listener: LobbyDiffListener): () => void {
+    this.#lobbyDiffs.add(listener);
+    return () => this.#lobbyDiffs.delete(listener);
   }
 
   /** Stop listening to the tracker and drop every subscription. */
@@ -105,13 +134,18 @@ export class PresenceFeed {
     clearTimeout(this.#lobbyTimer);
     this.#rooms.clear();
     this.#lobby.clear();
+    this.#lobbyDiffs.clear();
+    this.#lobbyChanged.clear();
     this.#pending.clear();
   }
 
   readonly #onChange = (change: PresenceChange): void => {
     const room = roomOfGroup(change.group);
     if (room === null || this.#closed) return;
-    this.#scheduleLobby();
+    if (this.#lobby.size > 0 || this.#lobbyDiffs.size > 0) {
+      this.#lobbyChanged.add(room);
+      this.#scheduleLobby();
+    }
     if (!this.#rooms.has(room)) return;
     let changes = this.#pending.get(room);
     if (changes === undefined) this.#pending.set(room, (changes = new Map()));
@@ -138,16 +172,42 @@ export class PresenceFeed {
   };
 
   #scheduleLobby(): void {
-    if (this.#lobbyTimer !== undefined || this.#lobby.size === 0) return;
+    if (this.#lobbyTimer !== undefined) return;
     const wait = Math.max(0, this.#lobbySentAt + this.#lobbyIntervalMs - Date.now());
-    this.#lobbyTimer = setTimeout(() => {
-      this.#lobbyTimer = undefined;
-      this.#lobbySentAt = Date.now();
-      const rooms = this.rooms();
-      for (const listener of [...this.#lobby]) deliver(listener, rooms);
-    }, wait);
+    this.#lobbyTimer = setTimeout(this.#flushLobby, wait);
     this.#lobbyTimer.unref();
   }
+
+  readonly #flushLobby = (): void => {
+    this.#lobbyTimer = undefined;
+    if (this.#closed) return;
+    const now = Date.now();
+    this.#lobbySentAt = now;
+    if (this.#lobbyChanged.size > 0) {
+      const changed: RoomCount[] = [];
+      for (const room of this.#lobbyChanged) changed.push({ room, count: this.#tracker.list(roomGroup(room)).length });
+      this.#lobbyChanged = new Set();
+      // One object for every viewer, so a consumer can encode it once.
+      const diff: LobbyDiff = { changed };
+      for (const listener of [...this.#lobbyDiffs]) deliver(listener, diff);
+      this.#listDue = true;
+    }
+    if (!this.#listDue || this.#lobby.size === 0) {
+      this.#listDue = false;
+      return;
+    }
+    const wait = this.#listSentAt + this.#lobbyListIntervalMs - now;
+    if (wait > 0) {
+      // Whole lists are the expensive kind: send the latest one when its interval is up.
+      this.#lobbyTimer = setTimeout(this.#flushLobby, Math.min(wait, this.#lobbyIntervalMs));
+      this.#lobbyTimer.unref();
+      return;
+    }
+    this.#listDue = false;
+    this.#listSentAt = now;
+    const rooms = this.rooms();
+    for (const listener of [...this.#lobby]) deliver(listener, rooms);
+  };
 }
 
 function deliver<T>(listener: (value: T) => void, value: T): void {

@@ -78,10 +78,23 @@ export interface RoomCount {
   count: number;
 }
 
-/** Server -> client on `/ws/lobby/`: every room with people in it; sent on connect and on each change. */
+/**
+ * Server -> client on `/ws/lobby/`: every room with people in it; sent on
+ * connect, and (without `?diff=1`) on changes, at most once a second.
+ */
 export interface RoomsFrame {
   type: 'rooms';
   rooms: RoomCount[];
+}
+
+/**
+ * Server -> client on `/ws/lobby/?diff=1`: the rooms whose count changed since
+ * the last frame, with their new count (0: the room is empty and leaves the
+ * list). Sent at most once per 250 ms, after a whole `rooms` frame on connect.
+ */
+export interface RoomsDiffFrame {
+  type: 'rooms.diff';
+  changed: RoomCount[];
 }
 
 /** Every frame the chat websocket sends. */

@@ -4,7 +4,8 @@
  * everything live comes over the websockets.
  */
 import * as path from 'node:path';
-import express, { type Express, type Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
 import { isRoomName } from './names';
 import type { PresenceFeed } from './presence-feed';
 
@@ -56,5 +57,23 @@ export function createWebApp(feed: PresenceFeed): Express {
   web.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found.\n');
   });
+  web.use(terminalErrorHandler);
   return web;
 }
+
+/**
+ * The last handler: express's default one writes the error's stack (with
+ * this machine's paths) into the response unless NODE_ENV is production.
+ * Client errors (a malformed URL: 400) keep their status; everything else is
+ * a 500; the body is the status text only.
+ */
+const terminalErrorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const given = Number((error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode);
+  const status = Number.isInteger(given) && given >= 400 && given < 500 ? given : 500;
+  if (status === 500) process.stderr.write(`[demo] request failed: ${(error as Error)?.message ?? String(error)}\n`);
+  res.status(status).set('Cache-Control', 'no-store').type('text/plain').send(`${STATUS_CODES[status] ?? 'Error'}\n`);
+};

@@ -199,6 +199,20 @@ export class InvalidJson extends SwitchyardError {
   }
 }
 
+/**
+ * A decoded JSON message crossed one of the consumer's `jsonLimits` (depth,
+ * keys per object, array length, values in all): refused before any
+ * transformation or validation with an error frame; the connection stays.
+ */
+export class JsonLimitExceeded extends SwitchyardError {
+  /** Which limit: `maxDepth`, `maxKeys`, `maxArrayLength` or `maxValues`. */
+  readonly limit: string;
+  constructor(limit: string, value: number, what: string) {
+    super('ERR_JSON_LIMIT', `the message ${what} (${limit} ${value}); send a smaller message`);
+    this.limit = limit;
+  }
+}
+
 /** One failed class-validator constraint, as sent to the client in an error frame. */
 export interface ConstraintFailure {
   field: string;
@@ -398,6 +412,14 @@ export class ServerBusy extends SwitchyardError {
   readonly status = 503;
   constructor(max: number) {
     super('ERR_SERVER_BUSY', `server is at its connection limit (${max})`);
+  }
+}
+
+/** A client address holds `maxConnectionsPerAddress` connections; its next handshake is refused with 429. */
+export class TooManyConnections extends SwitchyardError {
+  readonly status = 429;
+  constructor(max: number) {
+    super('ERR_TOO_MANY_CONNECTIONS', `too many connections from this address (limit ${max})`);
   }
 }
 

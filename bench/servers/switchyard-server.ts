@@ -53,7 +53,8 @@ runServerChild(async () => {
       ...(withHistory ? [path('ws/recover/<roomName>/', BenchRecoveryConsumer.asApp())] : []),
     ]),
   });
-  const server = createServer(application, { maxConnections: 50_000 });
+  // The load generator opens every connection from one address: no per-address limit here.
+  const server = createServer(application, { maxConnections: 50_000, maxConnectionsPerAddress: Infinity });
   const { port } = await server.listen(0, '127.0.0.1');
   return { port, close: () => server.close({ timeoutMs: 3000 }) };
 });

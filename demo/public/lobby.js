@@ -21,6 +21,19 @@
     location.href = '/chat/' + encodeURIComponent(room) + '/?name=' + encodeURIComponent(name);
   });
 
+  // room -> count, kept from the first `rooms` frame and each `rooms.diff` after it.
+  var counts = new Map();
+
+  function sorted() {
+    var rooms = [];
+    counts.forEach(function (count, room) {
+      rooms.push({ room: room, count: count });
+    });
+    return rooms.sort(function (a, b) {
+      return b.count - a.count || (a.room < b.room ? -1 : a.room > b.room ? 1 : 0);
+    });
+  }
+
   function render(rooms) {
     list.replaceChildren();
     rooms.forEach(function (r) {
@@ -43,14 +56,27 @@
 
   var delay = 500;
   function connect() {
-    var socket = new WebSocket(Demo.wsUrl('/ws/lobby/'));
+    var socket = new WebSocket(Demo.wsUrl('/ws/lobby/?diff=1'));
     socket.onopen = function () {
       delay = 500;
       Demo.setStatus('open', 'Live');
     };
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
-      if (data.type === 'rooms') render(data.rooms);
+      if (data.type === 'rooms') {
+        counts = new Map();
+        data.rooms.forEach(function (r) {
+          counts.set(r.room, r.count);
+        });
+      } else if (data.type === 'rooms.diff') {
+        data.changed.forEach(function (r) {
+          if (r.count > 0) counts.set(r.room, r.count);
+          else counts.delete(r.room);
+        });
+      } else {
+        return;
+      }
+      render(sorted());
     };
     socket.onclose = function () {
       Demo.setStatus('closed', 'Reconnecting…');

@@ -12,6 +12,7 @@ import { getChannelLayer } from '../layers/registry';
 import { getLogger } from '../logging/process-logger';
 import { listenToReader, type EventQueue } from '../server/event-queue';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
+import { PullGate } from './pull-gate';
 
 /** Where consumers report dropped events and errors that cannot reach the application's caller. */
 export interface ConsumerLogger {
@@ -113,6 +114,14 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
    * Default: the process logger (see `setLogger`), details under `details`.
    */
   static logger: ConsumerLogger = processConsumerLogger;
+  /**
+   * Client events read ahead of the handlers when they must be pulled with
+   * `receive()` (a middleware wraps the server's receive). Past it the
+   * consumer stops reading, so the server's `maxQueuedMessages` pauses a
+   * flooding client. A disconnect queued behind unread events is seen once
+   * the handlers catch up. Default 64.
+   */
+  static maxClientBacklog = 64;
 
   /** The connection scope (set before the first event). */
   scope!: Scope;
@@ -131,7 +140,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   #flags = 0;
   // The server's inbox when it pushes client events to this consumer: told as each one is
   // handled, so a client sending faster than the handlers is paused (maxQueuedMessages).
-  #clientInbox: EventQueue<Event> | null = null;
+  // Otherwise the gate that stops the pull loop at maxClientBacklog, for the same reason.
+  // One field for both: idle memory per connection.
+  #clientInbox: EventQueue<Event> | PullGate | null = null;
   // How the layer channel is read: pushed to this consumer itself (a ChannelReader),
   // or the AbortController of a `receive()` loop for layers that cannot push.
   #layerReader: ChannelReader | AbortController | null = null;
@@ -363,7 +374,11 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     // The server's `receive` pushes its events (the connect event, already
     // there, at once); any other is read in a loop.
     this.#clientInbox = listenToReader(receive, AsyncConsumer.#clientEvent, this);
-    if (this.#clientInbox === null) void this.#pumpClient(receive);
+    if (this.#clientInbox === null) {
+      const gate = new PullGate(Math.max(1, ctor.maxClientBacklog));
+      this.#clientInbox = gate;
+      void this.#pumpClient(receive, gate);
+    }
     // After the client pump's first step, so a connect event that is already
     // there is queued before messages that reached the channel early.
     if (layer) queueMicrotask(() => this.#readLayer(layer, this.channelName as string));
@@ -388,8 +403,13 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     else consumer.#enqueue(event);
   };
 
-  async #pumpClient(receive: Receive): Promise<void> {
+  async #pumpClient(receive: Receive, gate: PullGate): Promise<void> {
     for (;;) {
+      const room = gate.room();
+      if (room !== null) {
+        await room;
+        if (this.#ending) return;
+      }
       let event: Event;
       try {
         event = await receive();
@@ -398,6 +418,8 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
       }
       if (this.#ending) return;
       if (DISCONNECT_TYPES.has(event.type)) return this.#disconnected(event);
+      // Counted as #drain counts them handled: by protocol type.
+      if (isProtocolType(event.type)) gate.pulled();
       this.#enqueue(event);
     }
   }
@@ -483,7 +505,11 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
         }
       }
       // Layer messages never carry a protocol type (#fromLayer drops them), so this is a client event.
-      if (this.#clientInbox !== null && isProtocolType(event.type)) this.#clientInbox.consumed();
+      const inbox = this.#clientInbox;
+      if (inbox !== null && isProtocolType(event.type)) {
+        if (inbox instanceof PullGate) inbox.handled();
+        else inbox.consumed();
+      }
       if (this.#stopRequested) {
         this.#draining = false;
         return this.#finish(null);
@@ -497,6 +523,8 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   #dropBacklog(): void {
     this.#queue = null;
     this.#head = 0;
+    // A pump waiting for room ends (it sees #ending) instead of hanging on.
+    if (this.#clientInbox instanceof PullGate) this.#clientInbox.release();
     const reader = this.#layerReader;
     this.#layerReader = null;
     if (reader instanceof AbortController) reader.abort();

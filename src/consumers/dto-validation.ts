@@ -5,6 +5,7 @@
 import { ValidationFailed, type ConstraintFailure } from '../errors';
 import { requirePeer } from '../peer-dependency';
 import type { DtoClass } from './decorators';
+import { checkJsonLimits, JSON_LIMIT_DEFAULTS, type JsonLimits } from './json-limits';
 
 /** The shape of a class-validator `ValidationError` that flattening reads. */
 export interface ValidationErrorLike {
@@ -38,16 +39,24 @@ export const DTO_VALIDATOR_OPTIONS = { whitelist: true, forbidUnknownValues: tru
 
 /**
  * A validated instance of `dto` built from `payload`.
- * Throws ValidationFailed listing every failed constraint.
+ * Throws ValidationFailed listing every failed constraint, and
+ * JsonLimitExceeded (before any transformation) when `payload` crosses
+ * `limits` (default JSON_LIMIT_DEFAULTS; null when the caller checked already).
  *
  * @example
  * const msg = await validateDto(ChatMessageDto, { message: ' hi ' });
  */
-export async function validateDto<T extends object>(dto: DtoClass<T>, payload: unknown): Promise<T> {
+export async function validateDto<T extends object>(
+  dto: DtoClass<T>,
+  payload: unknown,
+  limits: Readonly<JsonLimits> | null = JSON_LIMIT_DEFAULTS,
+): Promise<T> {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new ValidationFailed([{ field: '', constraint: 'isObject', message: 'a JSON object is expected' }]);
   }
   const { plainToInstance, validate } = dtoTools();
+  // class-transformer recurses and transforms every key, declared or not: bound the work first.
+  if (limits !== null) checkJsonLimits(payload, limits);
   const instance = plainToInstance(dto, payload) as T;
   const errors = await validate(instance, DTO_VALIDATOR_OPTIONS);
   if (errors.length > 0) throw new ValidationFailed(flattenValidationErrors(errors));

@@ -18,6 +18,8 @@ export { Action, DefaultAction } from './decorators';
 export type { ActionMetadata, DtoClass } from './decorators';
 export { readConsumerMetadata } from './metadata';
 export type { ActionRoute, ConsumerMetadata } from './metadata';
+export { checkJsonLimits, JSON_LIMIT_DEFAULTS } from './json-limits';
+export type { JsonLimits } from './json-limits';
 export { validateDto, flattenValidationErrors, DTO_VALIDATOR_OPTIONS } from './dto-validation';
 export type { ValidationErrorLike } from './dto-validation';
 export { ACTION_HANDLERS, ACTION_METADATA } from './constants';

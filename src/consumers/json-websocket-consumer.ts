@@ -5,10 +5,11 @@
  */
 import { CloseCode } from '../close-codes';
 import type { Event } from '../application';
-import { InvalidJson, UnknownAction, ValidationFailed, type LayerUnavailable, type SwitchyardError } from '../errors';
+import { InvalidJson, JsonLimitExceeded, UnknownAction, ValidationFailed, type LayerUnavailable, type SwitchyardError } from '../errors';
 import type { AnyEventMap, EventMap } from '../layers/channel-layer';
 import { validateDto } from './dto-validation';
 import { encodeJsonOnce } from './json-encoding';
+import { checkJsonLimits, resolveJsonLimits, type JsonLimits } from './json-limits';
 import { reserveMethodsOf } from './handler-name';
 import { readConsumerMetadata, type ActionRoute } from './metadata';
 import { WebsocketConsumer } from './websocket-consumer';
@@ -38,6 +39,9 @@ export interface ErrorFrame {
  * - an unknown or missing action: `ERR_UNKNOWN_ACTION`;
  * - a handler whose channel layer call failed because the backend is away:
  *   `ERR_LAYER_UNAVAILABLE` (override `onLayerUnavailable` to change it).
+ * - a message past `static jsonLimits` (nesting depth, keys per object,
+ *   array length, values in all): `ERR_JSON_LIMIT`, checked before any
+ *   transformation or validation.
  *
  * @example
  * class Chat extends JsonWebsocketConsumer {
@@ -50,6 +54,12 @@ export class JsonWebsocketConsumer<E extends EventMap = AnyEventMap> extends Web
   static invalidJson: 'error' | 'close' = 'error';
   /** The field whose value selects the `@Action` handler. Default `'action'`. */
   static actionKey = 'action';
+  /**
+   * Bounds on each decoded message, checked before `receiveJson` (read once
+   * per class; unset keys take the defaults: maxDepth 32, maxKeys 256,
+   * maxArrayLength 4 096, maxValues 10 000). Set a key to Infinity to lift it.
+   */
+  static jsonLimits: Partial<JsonLimits> = {};
 
   /** Called with each decoded message. By default routes to the decorated actions, if any. */
   async receiveJson(content: unknown): Promise<void> {
@@ -67,7 +77,8 @@ export class JsonWebsocketConsumer<E extends EventMap = AnyEventMap> extends Web
       route = meta.defaultAction;
       if (!route) throw new UnknownAction(undefined, key);
     }
-    const payload = route.dto ? await validateDto(route.dto, content) : content;
+    // `receive` checked jsonLimits already; an override calling this with other content gets them checked here.
+    const payload = route.dto ? await validateDto(route.dto, content, limitsOf(this.constructor as typeof JsonWebsocketConsumer)) : content;
     await (this as unknown as Record<string, (payload: unknown, content: unknown) => Promise<unknown>>)[route.method](
       payload,
       content,
@@ -124,9 +135,12 @@ export class JsonWebsocketConsumer<E extends EventMap = AnyEventMap> extends Web
       return this.#invalidJson(new InvalidJson(`the frame is not valid JSON: ${(error as Error).message}`, { cause: error }));
     }
     try {
+      checkJsonLimits(content, limitsOf(this.constructor as typeof JsonWebsocketConsumer));
       await this.receiveJson(content);
     } catch (error) {
-      if (error instanceof ValidationFailed || error instanceof UnknownAction) return this.sendError(error);
+      if (error instanceof ValidationFailed || error instanceof UnknownAction || error instanceof JsonLimitExceeded) {
+        return this.sendError(error);
+      }
       throw error;
     }
   }
@@ -137,6 +151,17 @@ export class JsonWebsocketConsumer<E extends EventMap = AnyEventMap> extends Web
     }
     return this.sendError(error);
   }
+}
+
+const resolvedLimits = new WeakMap<Function, Readonly<JsonLimits>>();
+
+function limitsOf(ctor: typeof JsonWebsocketConsumer): Readonly<JsonLimits> {
+  let limits = resolvedLimits.get(ctor);
+  if (limits === undefined) {
+    limits = resolveJsonLimits(ctor.jsonLimits, `${ctor.name}.jsonLimits`);
+    resolvedLimits.set(ctor, limits);
+  }
+  return limits;
 }
 
 reserveMethodsOf(JsonWebsocketConsumer.prototype);

@@ -27,24 +27,57 @@ function effectivePort(url: URL, scheme: string): number | null {
   return DEFAULT_PORTS[scheme] ?? null;
 }
 
+// RFC 6454 serialization as browsers send it: lowercase scheme, `://`, host, and a port only
+// when it is not the scheme's default. Anything else (a path, credentials, percent-escapes,
+// `https:example.com`, a leading-zero port ...) is something a browser never sends.
+const SERIALIZED_ORIGIN = /^([a-z][a-z0-9+.-]*):\/\/([a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::([1-9][0-9]{0,4}))?$/;
+// Schemes whose origins are opaque (browsers send `null` for them).
+const OPAQUE_SCHEMES: ReadonlySet<string> = new Set(['javascript', 'data', 'file', 'blob', 'about', 'filesystem', 'vbscript']);
+const LABEL = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/;
+const NUMERIC_LABEL = /^(?:0x[0-9a-f]*|[0-9]+)$/;
+const OCTET = /^(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+
+/** A host as a browser serializes it: lowercase labels, no empty label (trailing dot), IPv4 only as a dotted quad. */
+function isSerializedHost(host: string): boolean {
+  if (host.startsWith('[')) {
+    // IPv6: only the canonical (compressed, lowercase) form the URL parser produces.
+    try {
+      return new URL(`http://${host}/`).hostname === host;
+    } catch {
+      return false;
+    }
+  }
+  if (host.length > 253) return false;
+  const labels = host.split('.');
+  for (const label of labels) if (label.length > 63 || !LABEL.test(label)) return false;
+  // A numeric last label makes the whole host an IPv4 address to a URL parser (127.1, 0x7f.0.0.1, 2130706433):
+  // accept only the dotted quad a browser would serialize it as.
+  if (NUMERIC_LABEL.test(labels[labels.length - 1] as string)) {
+    return labels.length === 4 && labels.every((label) => OCTET.test(label));
+  }
+  return true;
+}
+
 /**
- * Parse an Origin header value; null when it is not a serialized origin
- * (`scheme://host[:port]`): missing, `null`, a path, credentials, no host.
+ * Parse an Origin header value; null unless it is a serialized origin
+ * exactly as browsers send it (RFC 6454): `scheme://host[:port]`, lowercase,
+ * no path or trailing slash, no default port, no trailing dot in the host,
+ * an IPv4 address only as a dotted quad, an IPv6 address in its canonical
+ * form; `null`, opaque schemes (`javascript:`, `data:`, `file:` ...) and
+ * anything else are refused.
  */
 export function parseOrigin(value: string | undefined): ParsedOrigin | null {
-  if (value === undefined || value === '' || value === 'null') return null;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return null;
-  }
-  const scheme = url.protocol.slice(0, -1);
-  if (url.hostname === '' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return null;
-  if (url.pathname !== '' && url.pathname !== '/') return null;
-  // A serialized origin has no trailing slash; one with `/` was hand-made.
-  if (value.endsWith('/')) return null;
-  return { scheme, hostname: url.hostname, port: effectivePort(url, scheme) };
+  if (value === undefined || value.length > 2048) return null;
+  const match = SERIALIZED_ORIGIN.exec(value);
+  if (match === null) return null;
+  const scheme = match[1] as string;
+  const host = match[2] as string;
+  if (OPAQUE_SCHEMES.has(scheme) || !isSerializedHost(host)) return null;
+  const defaultPort = DEFAULT_PORTS[scheme] ?? null;
+  if (match[3] === undefined) return { scheme, hostname: host, port: defaultPort };
+  const port = Number(match[3]);
+  if (port > 65535 || port === defaultPort) return null;
+  return { scheme, hostname: host, port };
 }
 
 /** Django's is_same_domain: `.example.com` matches example.com and its subdomains; anything else exactly. */
@@ -61,7 +94,7 @@ function compilePattern(raw: unknown, owner: string): OriginPattern {
   if (raw === '*') return { kind: 'any' };
   const pattern = raw.toLowerCase();
   if (!pattern.includes('://')) {
-    // Host only: any scheme and any port (as Channels and ALLOWED_HOSTS do).
+    // Host only: any web scheme (http, https, ws, wss) and any port (as Channels and ALLOWED_HOSTS do).
     let host: string;
     try {
       host = new URL(`http://${pattern}`).hostname;
@@ -90,7 +123,8 @@ function matches(origin: ParsedOrigin, pattern: OriginPattern): boolean {
     case 'any':
       return true;
     case 'host':
-      return isSameDomain(origin.hostname, pattern.host);
+      // Host-only patterns stand for web pages: http(s) and ws(s), any port.
+      return DEFAULT_PORTS[origin.scheme] !== undefined && isSameDomain(origin.hostname, pattern.host);
     case 'origin':
       return origin.scheme === pattern.scheme && origin.port === pattern.port && isSameDomain(origin.hostname, pattern.host);
   }
@@ -101,8 +135,11 @@ function matches(origin: ParsedOrigin, pattern: OriginPattern): boolean {
  * - `*` allows any origin, and is the only entry that admits a missing,
  *   `null` or malformed Origin;
  * - `https://example.com:8443` (with a scheme) must match scheme, host and
- *   port; default ports are filled in (http/ws 80, https/wss 443);
- * - `example.com` (no scheme) matches that host with any scheme and port;
+ *   port; the pattern's default port may be written or not (http/ws 80,
+ *   https/wss 443), but the Origin must be serialized as browsers send it
+ *   (see `parseOrigin`): `https://example.com:443` is refused;
+ * - `example.com` (no scheme) matches that host with any web scheme
+ *   (http, https, ws, wss) and any port;
  * - a host starting with `.` (`.example.com`, `https://.example.com`)
  *   matches the domain and all its subdomains.
  * Hosts compare case-insensitively, IDNs in punycode.
@@ -165,7 +202,7 @@ export const DEV_ALLOWED_HOSTS: readonly string[] = Object.freeze(['localhost', 
 /**
  * OriginValidator fed with the server's allowed host names (Django's
  * ALLOWED_HOSTS): `example.com`, `.example.com` (and subdomains) or `*`;
- * any scheme and port. Without hosts it allows only localhost, 127.0.0.1 and
+ * any web scheme (http, https, ws, wss) and port. Without hosts it allows only localhost, 127.0.0.1 and
  * [::1], which suits development and refuses everything else.
  *
  * @example

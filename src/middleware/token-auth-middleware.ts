@@ -8,6 +8,7 @@ import type { Application, Event, Receive, Scope, Send } from '../application';
 import { AuthenticationFailed, InvalidOption } from '../errors';
 import { AnonymousUser } from './auth-middleware';
 import { BaseMiddleware, headersOf } from './base-middleware';
+import { redactTokenNames } from '../server/redact-scope';
 import { HTTP_TOKEN } from '../server/request-scope';
 import { requirePeer } from '../peer-dependency';
 
@@ -221,6 +222,8 @@ class TokenAuthMiddlewareImpl extends BaseMiddleware {
       throw new InvalidOption('TokenAuthMiddleware: options.queryParam must be false or a non-empty parameter name');
     }
     this.#where = { header: o.header ?? true, subprotocol, queryParam };
+    // The server's error hooks get its own scope, which still holds the token: tell it where tokens are.
+    redactTokenNames(queryParam, subprotocol);
     this.#required = o.required ?? true;
 
     if (o.verify !== undefined) {

@@ -9,3 +9,4 @@ export type { ServerOptions, ResolvedServerOptions, PerMessageDeflateOptions } f
 export { HEALTH_DEFAULTS } from './health-options';
 export type { HealthOptions, ResolvedHealthOptions } from './health-options';
 export type { RefusalKind } from './refusal-reasons';
+export { redactScope, REDACTED } from './redact-scope';

@@ -43,6 +43,18 @@ export interface ServerOptions {
   handshakeTimeout?: number;
   /** WebSocket connections (handshaking or open) beyond which handshakes get 503. Default Infinity. */
   maxConnections?: number;
+  /**
+   * WebSocket connections (handshaking or open) one client address may hold;
+   * past it handshakes get 429. IPv6 addresses count by /64. Infinity
+   * disables it. Behind a reverse proxy set `trustedProxies`, or every client
+   * counts as the proxy. Default 128.
+   */
+  maxConnectionsPerAddress?: number;
+  /**
+   * Addresses of reverse proxies whose `X-Forwarded-For` names the client
+   * (for `maxConnectionsPerAddress`). Default none: the header is ignored.
+   */
+  trustedProxies?: readonly string[];
   /** permessage-deflate: false (default), true, or ws's options object. */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Outgoing bytes buffered for one client beyond which it is closed with 4008. Default 1 MiB. */
@@ -116,6 +128,8 @@ export const SERVER_DEFAULTS: Readonly<Omit<ResolvedServerOptions, 'logger' | 'e
   pongTimeout: 20_000,
   handshakeTimeout: 10_000,
   maxConnections: Infinity,
+  maxConnectionsPerAddress: 128,
+  trustedProxies: Object.freeze([]) as readonly string[],
   perMessageDeflate: false,
   maxBufferedBytes: MiB,
   closeTimeout: 5_000,
@@ -181,6 +195,13 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   const max = resolved.maxConnections;
   if (typeof max !== 'number' || Number.isNaN(max) || max < 1) {
     throw new InvalidOption(`createServer: option maxConnections must be >= 1 (or Infinity), got ${String(max)}`);
+  }
+  const perAddress = resolved.maxConnectionsPerAddress;
+  if (typeof perAddress !== 'number' || Number.isNaN(perAddress) || perAddress < 1) {
+    throw new InvalidOption(`createServer: option maxConnectionsPerAddress must be >= 1 (or Infinity), got ${String(perAddress)}`);
+  }
+  if (!Array.isArray(resolved.trustedProxies) || resolved.trustedProxies.some((a) => typeof a !== 'string' || a === '')) {
+    throw new InvalidOption('createServer: option trustedProxies must be an array of IP addresses such as ["127.0.0.1"]');
   }
   if (resolved.pingInterval > 0 && resolved.pongTimeout <= 0) {
     throw new InvalidOption('createServer: option pongTimeout must be > 0 when pingInterval is set');

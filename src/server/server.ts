@@ -8,7 +8,6 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Application, Scope } from '../application';
-import { ServerBusy, ServerClosed } from '../errors';
 import { announceDefaultLayer } from '../layers/layer-report';
 import { channelLayerSource, closeChannelLayers } from '../layers/registry';
 import { redactUrl } from '../logging/redact';
@@ -16,9 +15,12 @@ import { installedLogger, isEnabled, setLogger } from '../logging/process-logger
 import { nodeHttpHandlerOf, type NodeHttpHandler } from '../routing/protocol-type-router';
 import { HealthEndpoints } from './health';
 import type { RefusalKind } from './refusal-reasons';
+import { ServerBusy, ServerClosed, TooManyConnections } from '../errors';
+import { AddressLimit } from './address-limit';
 import { runHttpApplication } from './http-bridge';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
 import { writeRawResponse } from './raw-response';
+import { redactScope } from './redact-scope';
 import { checkUpgradeRequest, httpScopeOf, websocketScopeOf } from './request-scope';
 import { ACCEPT_REQUEST, WebsocketConnection, type AcceptRequest, type ConnectionHost } from './websocket-connection';
 
@@ -73,6 +75,7 @@ export class SwitchyardServer {
   #stopping = false;
   /** This server installed its logger as the process logger (undone at close). */
   #installedLogger = false;
+  #perAddress: AddressLimit;
 
   constructor(application: Application, options: ServerOptions = {}) {
     if (typeof application !== 'function') {
@@ -85,6 +88,7 @@ export class SwitchyardServer {
     // A malformed CHANNEL_LAYER_URL fails here, not at the first connection.
     channelLayerSource('default');
     this.#health = o.health === null ? null : new HealthEndpoints(o.health, o.logger);
+    this.#perAddress = new AddressLimit(o.maxConnectionsPerAddress, o.trustedProxies);
 
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -120,7 +124,7 @@ export class SwitchyardServer {
         server.#open.add(connection);
       },
       released(connection) {
-        server.#connections.delete(connection);
+        if (server.#connections.delete(connection)) server.#perAddress.release(connection.scope);
         server.#open.delete(connection);
         if (server.#connections.size === 0 && server.#onDrained !== null) server.#onDrained();
       },
@@ -275,7 +279,7 @@ export class SwitchyardServer {
     // Cleared as soon as a request or upgrade arrives. A plain timer rather
     // than socket.setTimeout: clearing that one leaves its Timeout object on
     // the socket for the connection's whole life (idle memory per connection).
-    const timer = setTimeout(destroySilentSocket, this.#options.idleSocketTimeout, socket);
+    const timer = setTimeout(destroySilentSocket, this.#options.idleSocketTimeout, socket, this.#options.headersTimeout > 0);
     timer.unref();
     silenceTimers.set(socket, timer);
   };
@@ -346,6 +350,10 @@ export class SwitchyardServer {
       writeRawResponse(socket, 400, 'Bad Request: the request path is not valid percent-encoding\n');
       return;
     }
+    if (!this.#perAddress.acquire(scope)) {
+      writeRawResponse(socket, 429, `${new TooManyConnections(this.#options.maxConnectionsPerAddress).message}\n`, [['Retry-After', '5']]);
+      return;
+    }
     const connection = new WebsocketConnection(this.#host, req, socket, head, scope);
     this.#connections.add(connection);
     // Tracked by the connection itself (host.finished), not with a `.then` per connection: idle memory.
@@ -371,7 +379,8 @@ export class SwitchyardServer {
 
   #report(error: unknown, scope: Scope | null): void {
     try {
-      this.#options.onError(error, scope);
+      // Never the raw scope: it still holds the client's token and cookies.
+      this.#options.onError(error, redactScope(scope));
     } catch {
       // The error hook itself failed; nothing sensible is left to do with it.
     }
@@ -381,8 +390,11 @@ export class SwitchyardServer {
 /** Timers of sockets that have not sent a request or an upgrade yet (idleSocketTimeout). */
 const silenceTimers = new WeakMap<object, NodeJS.Timeout>();
 
-function destroySilentSocket(socket: Socket): void {
+function destroySilentSocket(socket: Socket, headersTimeoutOn: boolean): void {
   silenceTimers.delete(socket);
+  // A client that sent part of a request head is not silent: Node's headersTimeout
+  // answers it with the documented 408 instead of a silent destroy.
+  if (socket.bytesRead > 0 && headersTimeoutOn) return;
   socket.destroy();
 }
 

@@ -22,6 +22,7 @@ import { handshakeSummary, scopeLogger } from './log-fields';
 import type { ResolvedServerOptions } from './options';
 import { checkHeaders, writeRawResponse } from './raw-response';
 import { refusalReasonOf, type RefusalReason } from './refusal-reasons';
+import { redactScope } from './redact-scope';
 import { coalesceWrite } from './tick-cork';
 
 const SHUTTING_DOWN: RefusalReason = { kind: 'shutdown', text: 'server is shutting down' };
@@ -514,7 +515,8 @@ export class WebsocketConnection {
 
   #report(error: unknown): void {
     try {
-      this.#host.options.onError(error, this.scope);
+      // Never the raw scope: it still holds the client's token and cookies.
+      this.#host.options.onError(error, redactScope(this.scope));
     } catch {
       // A failing error hook must not turn into an unhandled rejection.
     }

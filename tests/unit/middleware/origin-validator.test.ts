@@ -22,9 +22,10 @@ describe('originMatcher (Django Channels rules)', () => {
   const matrix: Array<[string[], string | undefined, boolean]> = [
     // exact origins: scheme, host and port all count; default ports normalised
     [['https://example.com'], 'https://example.com', true],
-    [['https://example.com'], 'https://example.com:443', true],
     [['https://example.com:443'], 'https://example.com', true],
-    [['http://example.com'], 'http://example.com:80', true],
+    // an explicit default port is not how browsers serialize an origin (finding 5)
+    [['https://example.com'], 'https://example.com:443', false],
+    [['http://example.com'], 'http://example.com:80', false],
     [['https://example.com'], 'http://example.com', false],
     [['https://example.com'], 'https://example.com:8443', false],
     [['https://example.com:8443'], 'https://example.com:8443', true],
@@ -32,7 +33,8 @@ describe('originMatcher (Django Channels rules)', () => {
     [['https://example.com'], 'https://www.example.com', false],
     [['https://example.com'], 'https://example.com.evil.net', false],
     [['https://example.com'], 'https://evilexample.com', false],
-    [['wss://example.com'], 'wss://example.com:443', true],
+    [['wss://example.com'], 'wss://example.com', true],
+    [['wss://example.com'], 'wss://example.com:443', false],
     [['HTTPS://Example.COM'], 'https://example.com', true],
     // leading dot: the domain and its subdomains
     [['.example.com'], 'https://example.com', true],
@@ -68,6 +70,53 @@ describe('originMatcher (Django Channels rules)', () => {
 
   it.each(matrix)('allowed %j, Origin %j -> %s', (allowed, origin, expected) => {
     expect(originMatcher(allowed)(origin)).toBe(expected);
+  });
+
+  describe('finding 5: only serialized origins (RFC 6454, as browsers send them) are accepted', () => {
+    // Each passed the old check, which normalised through the URL parser.
+    const forged: Array<[string[], string]> = [
+      [['https://example.com'], 'https:example.com'],
+      [['https://example.com'], 'https:/example.com'],
+      [['https://example.com'], 'https://exa%6Dple.com'],
+      [['https://example.com'], 'https://example.com:0443'],
+      [['https://example.com'], 'https://EXAMPLE.com'],
+      [['https://example.com'], 'HTTPS://example.com'],
+      [['https://example.com'], 'https://example.com.'],
+      [['https://example.com'], 'https://example.com:443'],
+      [['http://127.0.0.1'], 'http://0x7f.0.0.1'],
+      [['http://127.0.0.1'], 'http://2130706433'],
+      [['http://127.0.0.1'], 'http://127.1'],
+      [['http://127.0.0.1'], 'http://127.0.0.1.'],
+      [['http://127.0.0.1'], 'http://127.000.0.1'],
+      [['127.0.0.1'], 'http://0x7f.0.0.1'],
+      [['127.0.0.1'], 'http://2130706433'],
+      [['127.0.0.1'], 'http://127.1'],
+      [['127.0.0.1'], 'http://127.0.0.1.'],
+      [['localhost'], 'javascript://localhost'],
+      [['localhost'], 'file://localhost'],
+      [['localhost'], 'http://localhost.'],
+      [['localhost'], 'http://localhost:65536'],
+      [['[::1]'], 'http://[0:0:0:0:0:0:0:1]'],
+      [['.example.com'], 'https://a..example.com'],
+    ];
+    it.each(forged)('allowed %j refuses Origin %j', (allowed, origin) => {
+      expect(originMatcher(allowed)(origin)).toBe(false);
+      expect(parseOrigin(origin)).toBeNull();
+    });
+
+    it.each([
+      ['https://example.com', { scheme: 'https', hostname: 'example.com', port: 443 }],
+      ['http://127.0.0.1:8000', { scheme: 'http', hostname: '127.0.0.1', port: 8000 }],
+      ['http://[::1]:8000', { scheme: 'http', hostname: '[::1]', port: 8000 }],
+      ['https://xn--caf-dma.example', { scheme: 'https', hostname: 'xn--caf-dma.example', port: 443 }],
+      ['http://10.0.0.255', { scheme: 'http', hostname: '10.0.0.255', port: 80 }],
+    ])('accepts the serialized origin %j', (origin, parsed) => {
+      expect(parseOrigin(origin)).toEqual(parsed);
+    });
+
+    it('`*` still admits anything, forged or not', () => {
+      expect(originMatcher(['*'])('http://0x7f.0.0.1')).toBe(true);
+    });
   });
 
   it('parseOrigin fills in default ports and refuses non-origins', () => {

@@ -6,7 +6,10 @@ function fakeRequest(url: string, headers: Record<string, string | string[]> = {
     url,
     method,
     httpVersion: '1.1',
+    httpVersionMajor: 1,
+    httpVersionMinor: 1,
     headers: {
+      host: '10.0.0.1:8000',
       upgrade: 'websocket',
       'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
       'sec-websocket-version': '13',
