@@ -5,7 +5,7 @@
  * bin, as Python's `msgpack.packb(..., use_bin_type=True)` does.
  *
  * A group send encodes the message once; the per-destination copies only
- * differ by the trailing `__asgi_channel__` entry, so `withAsgiChannel`
+ * differ by the trailing `__asgi_channel__` entry, so `queueMemberFor`
  * splices that entry onto the encoded bytes instead of re-encoding.
  */
 import { randomFillSync } from 'node:crypto';
@@ -205,7 +205,8 @@ export function randomPrefixed(header: Uint8Array): Buffer {
 
 /** The `__asgi_channel__` entry (key and value) naming process-local destinations. */
 export function asgiChannelEntry(channels: string | readonly string[]): Buffer {
-  return Buffer.concat([ASGI_KEY_BYTES, encoder.encode(channels)]);
+  const { encoder, asgiKey } = msgpack();
+  return Buffer.concat([asgiKey, encoder.encode(channels)]);
 }
 
 /**

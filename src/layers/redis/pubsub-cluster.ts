@@ -105,7 +105,7 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
 
   async eval<T = unknown>(_route: string, lua: LuaScript, keys: readonly Arg[], args: readonly Arg[], buffers = false): Promise<T> {
     const rest = [String(keys.length), ...keys, ...args];
-    const options = { timeout: this.#timing.commandTimeout, ...(buffers ? { typeMapping: BUFFERS } : {}) };
+    const options = { timeout: this.#timing.commandTimeout, ...(buffers ? { typeMapping: bufferMapping() } : {}) };
     await this.#ready();
     try {
       return await this.#call(() => this.#cluster.sendCommand(keys[0], false, ['EVALSHA', lua.sha, ...rest] as never, options) as Promise<T>);
