@@ -18,6 +18,7 @@ export * from './layers';
 // Registers the redis://, rediss://, redis+pubsub:// layer URL schemes.
 export * from './layers/redis';
 export * from './presence';
+export * from './metrics';
 export { startShell } from './cli/repl';
 export type { ShellOptions, Shell } from './cli/repl';
 export { runWorker } from './cli/worker';

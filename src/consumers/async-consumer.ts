@@ -3,11 +3,13 @@
  * (from the client and from its channel layer channel) to a handler method by
  * the rule in `handler-name.ts`, one at a time, in arrival order.
  */
+import { performance } from 'node:perf_hooks';
 import type { Application, Event, Receive, Scope, Send } from '../application';
 import { LayerClosed, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
 import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
 import { DELIVER, listenToChannel, stopListening, type ChannelReader } from '../layers/channel-listener';
 import { getChannelLayer } from '../layers/registry';
+import { instrumentation, layerStatsOf } from '../metrics/instrumentation';
 import { listenToReader, type EventQueue } from '../server/event-queue';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
 
@@ -153,6 +155,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   async groupAdd(group: string): Promise<void> {
     const layer = this.#requireLayer(`groupAdd(${JSON.stringify(group)})`);
     await layer.groupAdd(group, this.channelName as string);
+    if (instrumentation.on && !this.#inGroup(group)) instrumentation.groupJoined(group);
     const groups = this.#groups;
     if (groups === null) this.#groups = group;
     else if (typeof groups !== 'string') groups.add(group);
@@ -162,6 +165,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   /** Leave `group` (leaving a group not joined is not an error). */
   async groupDiscard(group: string): Promise<void> {
     const layer = this.#requireLayer(`groupDiscard(${JSON.stringify(group)})`);
+    if (instrumentation.on && this.#inGroup(group)) instrumentation.groupLeft(group);
     const groups = this.#groups;
     if (groups === group) this.#groups = null;
     else if (groups !== null && typeof groups !== 'string') groups.delete(group);
@@ -226,6 +230,11 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     return error instanceof StopConsumer ? null : error;
   }
 
+  #inGroup(group: string): boolean {
+    const groups = this.#groups;
+    return groups === group || (groups !== null && typeof groups !== 'string' && groups.has(group));
+  }
+
   #requireLayer(what: string): ChannelLayer<E> {
     if (!this.channelLayer || this.channelName === null) throw new NoChannelLayer(`${this.constructor.name}.${what}`);
     return this.channelLayer;
@@ -233,6 +242,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
 
   #unhandled(type: string, error: NoHandler | PrivateHandler): void {
     const ctor = this.constructor as typeof AsyncConsumer;
+    instrumentation.noHandler(type);
     if (ctor.strictDispatch) throw error;
     let warned = warnedTypes.get(ctor);
     if (!warned) warnedTypes.set(ctor, (warned = new Set()));
@@ -341,6 +351,8 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
       ctor.logger.warn(`${ctor.name}: dropped a channel layer message of protocol type ${JSON.stringify(type)}`);
       return;
     }
+    const stats = layerStatsOf(this.channelLayer);
+    if (stats !== undefined) stats.deliveries++;
     this.#enqueue(message as Event);
   }
 
@@ -370,8 +382,10 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     for (let queue = this.#queue; queue !== null && this.#head < queue.length && !this.#ending; queue = this.#queue) {
       const event = queue[this.#head] as Event;
       queue[this.#head++] = undefined;
+      const startedAt = instrumentation.on ? performance.now() : -1;
       try {
         await this.dispatch(event);
+        if (startedAt >= 0) instrumentation.handlerDone(event.type, startedAt);
       } catch (error) {
         this.#draining = false;
         return this.#finish(error);
@@ -405,6 +419,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     const groups = typeof joined === 'string' ? [joined] : [...joined];
     this.#groups = null;
     if (groups.length === 0) return;
+    if (instrumentation.on) for (const group of groups) instrumentation.groupLeft(group);
     const results = await Promise.allSettled(groups.map((group) => layer.groupDiscard(group, channel)));
     for (const result of results) {
       if (result.status === 'rejected') {

@@ -5,8 +5,10 @@
  * every backend refuses the same input the same way.
  */
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { ChannelFull, InvalidChannelName, InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
+import { instrumentation, layerStatsOf, type LayerOperation } from '../metrics/instrumentation';
 import { positiveOption } from '../option-checks';
 import { CapacityTable } from './capacity';
 import { LISTEN, UNLISTEN, type ChannelListener, type ListenableLayer } from './channel-listener';
@@ -108,7 +110,14 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   async send(channel: string, message: MessageOf<M>): Promise<void> {
     this.#assertOpen();
     assertChannelName(channel);
-    await this.doSend(channel, sealMessage(message));
+    const startedAt = this.#clock();
+    try {
+      await this.doSend(channel, sealMessage(message));
+    } catch (error) {
+      if (error instanceof ChannelFull) layerStatsOf(this)?.drop('channel_full', 1);
+      throw error;
+    }
+    this.#timed('send', startedAt);
   }
 
   /** Validate every entry first (nothing is sent if one is invalid), then queue each; full channels are reported. */
@@ -163,7 +172,9 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     this.#assertOpen();
     assertGroupName(group);
     assertChannelName(channel);
+    const startedAt = this.#clock();
     await this.doGroupAdd(group, channel);
+    this.#timed('group_add', startedAt);
   }
 
   /** Remove `channel` from `group`; a non-member is not an error. */
@@ -171,14 +182,20 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     this.#assertOpen();
     assertGroupName(group);
     assertChannelName(channel);
+    const startedAt = this.#clock();
     await this.doGroupDiscard(group, channel);
+    this.#timed('group_discard', startedAt);
   }
 
   /** Send to every current member once; full members are skipped, counted and reported by a `'dropped'` event. */
   async groupSend(group: string, message: MessageOf<M>): Promise<GroupSendResult> {
     this.#assertOpen();
     assertGroupName(group);
+    const stats = layerStatsOf(this);
+    if (stats !== undefined) stats.groupSends++;
+    const startedAt = this.#clock();
     const result = await this.doGroupSend(group, sealMessage(message));
+    this.#timed('group_send', startedAt);
     this.reportDropped(group, result.dropped);
     return result;
   }
@@ -191,6 +208,8 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
       assertGroupName(group);
       sealed.push([group, sealMessage(message)]);
     }
+    const stats = layerStatsOf(this);
+    if (stats !== undefined) stats.groupSends += sealed.length;
     return this.doGroupSendMany(sealed);
   }
 
@@ -198,7 +217,11 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   async groupMembers(group: string): Promise<string[]> {
     this.#assertOpen();
     assertGroupName(group);
-    return this.doGroupMembers(group);
+    const startedAt = this.#clock();
+    if (startedAt < 0) return this.doGroupMembers(group);
+    const members = await this.doGroupMembers(group);
+    this.#timed('group_members', startedAt);
+    return members;
   }
 
   /** Drop every message and group; pending receives keep waiting. */
@@ -279,6 +302,15 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   protected abstract doGroupMembers(group: string): Promise<string[]>;
   protected abstract doFlush(): Promise<void>;
   protected abstract doClose(): Promise<void>;
+
+  /** A start time for #timed while metrics are on, else -1 (no clock read). */
+  #clock(): number {
+    return instrumentation.on && layerStatsOf(this) !== undefined ? performance.now() : -1;
+  }
+
+  #timed(operation: LayerOperation, startedAt: number): void {
+    if (startedAt >= 0) layerStatsOf(this)?.timed(operation, startedAt);
+  }
 
   #assertOpen(): void {
     if (this.#closing !== undefined) throw new LayerClosed(this.constructor.name);

@@ -6,6 +6,7 @@
  */
 import { InvalidChannelLayerConfig } from '../errors';
 import type { AnyEventMap, ChannelLayer, ChannelLayerOptions, EventMap } from './channel-layer';
+import { attachLayerStats } from '../metrics/instrumentation';
 import { InMemoryChannelLayer } from './memory-layer';
 
 /** Options passed to a backend factory: the common ones plus backend-specific keys. */
@@ -226,6 +227,7 @@ export function getChannelLayer<M extends EventMap = AnyEventMap>(alias = 'defau
     return null;
   }
   instances.set(alias, layer);
+  attachLayerStats(alias, layer);
   return layer as unknown as ChannelLayer<M>;
 }
 

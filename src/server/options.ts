@@ -5,6 +5,7 @@
 import type { PerMessageDeflateOptions } from 'ws';
 import type { Scope } from '../application';
 import { InvalidOption } from '../errors';
+import type { MetricsOptions } from '../metrics/metrics-endpoint';
 
 /** Options for `createServer()` / `serve()`. Every limit has a finite default. */
 export interface ServerOptions {
@@ -43,6 +44,12 @@ export interface ServerOptions {
    * before it) and with failures while shutting down. Default: console.error.
    */
   onError?: (error: unknown, scope: Scope | null) => void;
+  /**
+   * Prometheus metrics (needs the optional package prom-client): `true`
+   * serves them at `/metrics` on this port; `{ path, port, host, registry,
+   * prefix, defaultMetrics }` picks the details. Default false.
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 /** Options with every default filled in. */
@@ -67,6 +74,7 @@ export const SERVER_DEFAULTS: Readonly<ResolvedServerOptions> = Object.freeze({
   keepAliveTimeout: 5_000,
   idleSocketTimeout: 15_000,
   closeLayers: true,
+  metrics: false,
   onError: (error: unknown) => {
     console.error('[switchyard] application error:', error);
   },
@@ -105,6 +113,10 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     throw new InvalidOption('createServer: option headersTimeout must not exceed requestTimeout');
   }
   if (typeof resolved.onError !== 'function') throw new InvalidOption('createServer: option onError must be a function');
+  const metrics = resolved.metrics;
+  if (typeof metrics !== 'boolean' && (metrics === null || typeof metrics !== 'object')) {
+    throw new InvalidOption('createServer: option metrics must be a boolean or { path, port, host, registry, prefix, defaultMetrics }');
+  }
   if (typeof resolved.closeLayers !== 'boolean') throw new InvalidOption('createServer: option closeLayers must be a boolean');
   return resolved;
 }

@@ -10,6 +10,8 @@ import { WebSocketServer } from 'ws';
 import type { Application, Scope } from '../application';
 import { ServerBusy, ServerClosed } from '../errors';
 import { closeChannelLayers } from '../layers/registry';
+import { CONNECTION_TAG, ConnectionTag, connectionTagOf, instrumentation } from '../metrics/instrumentation';
+import { MetricsEndpoint } from '../metrics/metrics-endpoint';
 import { nodeHttpHandlerOf, type NodeHttpHandler } from '../routing/protocol-type-router';
 import { runHttpApplication } from './http-bridge';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
@@ -61,6 +63,7 @@ export class SwitchyardServer {
   #round = 0;
   #onDrained: (() => void) | null = null;
   #host: ConnectionHost;
+  #metrics: MetricsEndpoint | null;
 
   constructor(application: Application, options: ServerOptions = {}) {
     if (typeof application !== 'function') {
@@ -70,6 +73,7 @@ export class SwitchyardServer {
     this.#options = resolveServerOptions(options);
     this.#node = nodeHttpHandlerOf(application);
     const o = this.#options;
+    this.#metrics = o.metrics === false ? null : new MetricsEndpoint(o.metrics === true ? {} : o.metrics);
 
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -103,10 +107,13 @@ export class SwitchyardServer {
       application,
       opened(connection) {
         server.#open.add(connection);
+        instrumentation.handshake('accepted');
+        connectionTagOf(connection.scope)?.opened();
       },
       released(connection) {
         server.#connections.delete(connection);
         server.#open.delete(connection);
+        connectionTagOf(connection.scope)?.closed();
         if (server.#connections.size === 0 && server.#onDrained !== null) server.#onDrained();
       },
       finished(connection) {
@@ -120,6 +127,11 @@ export class SwitchyardServer {
     return this.#connections.size;
   }
 
+  /** The metrics port's address when `metrics.port` is set and listening, else null (metrics on the main port, or off). */
+  metricsAddress(): AddressInfo | null {
+    return this.#metrics?.address() ?? null;
+  }
+
   /** The bound address once listening, else null. */
   address(): AddressInfo | null {
     const address = this.httpServer.address();
@@ -130,7 +142,18 @@ export class SwitchyardServer {
    * Starts listening (port 0, the default, picks a free port) and starts
    * the heartbeat. Resolves with the bound address.
    */
-  listen(port = 0, host?: string): Promise<AddressInfo> {
+  async listen(port = 0, host?: string): Promise<AddressInfo> {
+    const address = await this.#listenHttp(port, host);
+    try {
+      await this.#metrics?.listen();
+    } catch (error) {
+      await this.close({ timeoutMs: 1000, closeLayers: false });
+      throw error;
+    }
+    return address;
+  }
+
+  #listenHttp(port: number, host: string | undefined): Promise<AddressInfo> {
     if (this.#closing !== null) return Promise.reject(new ServerClosed());
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => {
@@ -190,6 +213,7 @@ export class SwitchyardServer {
         this.#report(error, null);
       }
     }
+    await this.#metrics?.close();
     await bounded(stopped, Math.max(100, deadline - Date.now()));
   }
 
@@ -237,8 +261,12 @@ export class SwitchyardServer {
       res.end('server is shutting down\n');
       return;
     }
+    if (this.#metrics?.handles(req)) return this.#metrics.serve(req, res);
+    const tag = instrumentation.on ? new ConnectionTag('http') : undefined;
+    if (tag !== undefined) res.once('close', () => tag.closed());
     const node = this.#node;
     if (node !== undefined) {
+      tag?.opened();
       try {
         const result = node(req, res) as { then?: unknown } | undefined;
         if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
@@ -250,6 +278,7 @@ export class SwitchyardServer {
       return;
     }
     const scope = httpScopeOf(req);
+    if (tag !== undefined && scope !== null) (scope as unknown as Record<symbol, unknown>)[CONNECTION_TAG] = tag;
     if (scope === null) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       res.end('Bad Request: the request path is not valid percent-encoding\n');
@@ -272,23 +301,28 @@ export class SwitchyardServer {
     // Only when one is set (a keep-alive socket): setTimeout(0) on a fresh socket would create a Timeout to keep.
     if ((socket as Socket).timeout) (socket as Socket).setTimeout(0);
     if (this.#closing !== null) {
+      instrumentation.handshake('shutting_down');
       writeRawResponse(socket, 503, 'server is shutting down\n');
       return;
     }
     const invalid = checkUpgradeRequest(req);
     if (invalid !== null) {
+      instrumentation.handshake('bad_request');
       writeRawResponse(socket, invalid.status, `${invalid.message}\n`, invalid.headers);
       return;
     }
     if (this.#connections.size >= this.#options.maxConnections) {
+      instrumentation.handshake('busy');
       writeRawResponse(socket, 503, `${new ServerBusy(this.#options.maxConnections).message}\n`, [['Retry-After', '5']]);
       return;
     }
     const scope = websocketScopeOf(req);
     if (scope === null) {
+      instrumentation.handshake('bad_request');
       writeRawResponse(socket, 400, 'Bad Request: the request path is not valid percent-encoding\n');
       return;
     }
+    if (instrumentation.on) (scope as unknown as Record<symbol, unknown>)[CONNECTION_TAG] = new ConnectionTag('websocket', socket as Socket);
     const connection = new WebsocketConnection(this.#host, req, socket, head, scope);
     this.#connections.add(connection);
     // Tracked by the connection itself (host.finished), not with a `.then` per connection: idle memory.

@@ -16,6 +16,7 @@ import type {
 } from '../application';
 import { CloseCode } from '../close-codes';
 import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '../errors';
+import { instrumentation, refusalReasonOf } from '../metrics/instrumentation';
 import { EventQueue, markReader } from './event-queue';
 import type { ResolvedServerOptions } from './options';
 import { checkHeaders, writeRawResponse } from './raw-response';
@@ -196,9 +197,11 @@ export class WebsocketConnection {
       if (typeof text === 'string') ws.send(text);
       else if (bytes instanceof Uint8Array) ws.send(bytes);
       else return Promise.reject(new InvalidEvent('websocket.send needs `text` (a string) or `bytes` (a Uint8Array)'));
+      instrumentation.messagesOut++;
       // Checked after queueing, so a reader that merely lags never loses a message;
       // one that stopped reading costs at most maxBufferedBytes plus one message.
       if (ws.bufferedAmount > this.#host.options.maxBufferedBytes) {
+        instrumentation.slowClientCloses++;
         this.#closeFromServer(CloseCode.SLOW_CONSUMER, 'slow consumer');
       }
       return RESOLVED;
@@ -289,6 +292,7 @@ export class WebsocketConnection {
     });
     if (!upgraded) {
       // ws drops sockets the client already half-closed without calling back.
+      instrumentation.handshake('abandoned');
       socket.destroy();
       this.#end(CloseCode.ABNORMAL, 'client went away during the handshake');
     }
@@ -346,6 +350,7 @@ export class WebsocketConnection {
   /** Answers the handshake with an HTTP error instead of upgrading. */
   #refuse(status: number, body: string | Uint8Array, headers: ReadonlyArray<readonly [string, string]> = []): void {
     if (this.#state !== HANDSHAKE) return;
+    instrumentation.handshake(refusalReasonOf(status));
     this.#leaveHandshake();
     writeRawResponse(this.#socket, status, body, headers);
     this.#end(CloseCode.ABNORMAL, `handshake refused with HTTP ${status}`);
@@ -366,6 +371,7 @@ export class WebsocketConnection {
 
   #onHandshakeSocketClose(): void {
     if (this.#state !== HANDSHAKE) return;
+    instrumentation.handshake('abandoned');
     this.#leaveHandshake();
     this.#end(CloseCode.ABNORMAL, 'client went away during the handshake');
   }
@@ -391,6 +397,7 @@ export class WebsocketConnection {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#state !== OPEN) return;
+    instrumentation.messagesIn++;
     this.pingRound = 0;
     this.#queue.push(
       isBinary
