@@ -5,6 +5,7 @@
 import type { PerMessageDeflateOptions } from 'ws';
 import type { Scope } from '../application';
 import { InvalidOption } from '../errors';
+import type { DashboardOptions } from '../dashboard/dashboard';
 import type { MetricsOptions } from '../metrics/metrics-endpoint';
 
 /** Options for `createServer()` / `serve()`. Every limit has a finite default. */
@@ -50,6 +51,12 @@ export interface ServerOptions {
    * prefix, defaultMetrics }` picks the details. Default false.
    */
   metrics?: boolean | MetricsOptions;
+  /**
+   * The live dashboard page at `/dashboard` (its websocket at `/dashboard/ws`),
+   * protected by a token: `true`, or `{ path, token, layerAlias, intervalMs }`.
+   * Without a token one is generated: `server.dashboardUrl()` has it. Default false.
+   */
+  dashboard?: boolean | DashboardOptions;
 }
 
 /** Options with every default filled in. */
@@ -75,6 +82,7 @@ export const SERVER_DEFAULTS: Readonly<ResolvedServerOptions> = Object.freeze({
   idleSocketTimeout: 15_000,
   closeLayers: true,
   metrics: false,
+  dashboard: false,
   onError: (error: unknown) => {
     console.error('[switchyard] application error:', error);
   },
@@ -116,6 +124,10 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   const metrics = resolved.metrics;
   if (typeof metrics !== 'boolean' && (metrics === null || typeof metrics !== 'object')) {
     throw new InvalidOption('createServer: option metrics must be a boolean or { path, port, host, registry, prefix, defaultMetrics }');
+  }
+  const dashboard = resolved.dashboard;
+  if (typeof dashboard !== 'boolean' && (dashboard === null || typeof dashboard !== 'object')) {
+    throw new InvalidOption('createServer: option dashboard must be a boolean or { path, token, layerAlias, intervalMs }');
   }
   if (typeof resolved.closeLayers !== 'boolean') throw new InvalidOption('createServer: option closeLayers must be a boolean');
   return resolved;

@@ -12,6 +12,7 @@ import { ServerBusy, ServerClosed } from '../errors';
 import { closeChannelLayers } from '../layers/registry';
 import { CONNECTION_TAG, ConnectionTag, connectionTagOf, instrumentation } from '../metrics/instrumentation';
 import { MetricsEndpoint } from '../metrics/metrics-endpoint';
+import { Dashboard } from '../dashboard/dashboard';
 import { nodeHttpHandlerOf, type NodeHttpHandler } from '../routing/protocol-type-router';
 import { runHttpApplication } from './http-bridge';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
@@ -64,6 +65,7 @@ export class SwitchyardServer {
   #onDrained: (() => void) | null = null;
   #host: ConnectionHost;
   #metrics: MetricsEndpoint | null;
+  #dashboard: Dashboard | null;
 
   constructor(application: Application, options: ServerOptions = {}) {
     if (typeof application !== 'function') {
@@ -74,6 +76,7 @@ export class SwitchyardServer {
     this.#node = nodeHttpHandlerOf(application);
     const o = this.#options;
     this.#metrics = o.metrics === false ? null : new MetricsEndpoint(o.metrics === true ? {} : o.metrics);
+    this.#dashboard = o.dashboard === false ? null : new Dashboard(o.dashboard);
 
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -104,7 +107,7 @@ export class SwitchyardServer {
     this.#host = {
       options: o,
       wss: this.#wss,
-      application,
+      application: this.#dashboard === null ? application : this.#dashboard.wrap(application),
       opened(connection) {
         server.#open.add(connection);
         instrumentation.handshake('accepted');
@@ -132,6 +135,17 @@ export class SwitchyardServer {
     return this.#metrics?.address() ?? null;
   }
 
+  /**
+   * The dashboard page's URL, token included (`http://host:port/dashboard?token=...`),
+   * once listening with the `dashboard` option; else null. Print it at startup.
+   */
+  dashboardUrl(): string | null {
+    const address = this.address();
+    if (this.#dashboard === null || address === null) return null;
+    const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}${this.#dashboard.path}?token=${encodeURIComponent(this.#dashboard.token)}`;
+  }
+
   /** The bound address once listening, else null. */
   address(): AddressInfo | null {
     const address = this.httpServer.address();
@@ -144,6 +158,7 @@ export class SwitchyardServer {
    */
   async listen(port = 0, host?: string): Promise<AddressInfo> {
     const address = await this.#listenHttp(port, host);
+    this.#dashboard?.start();
     try {
       await this.#metrics?.listen();
     } catch (error) {
@@ -214,6 +229,7 @@ export class SwitchyardServer {
       }
     }
     await this.#metrics?.close();
+    this.#dashboard?.close();
     await bounded(stopped, Math.max(100, deadline - Date.now()));
   }
 
@@ -262,6 +278,7 @@ export class SwitchyardServer {
       return;
     }
     if (this.#metrics?.handles(req)) return this.#metrics.serve(req, res);
+    if (this.#dashboard?.handles(req)) return this.#dashboard.serve(req, res);
     const tag = instrumentation.on ? new ConnectionTag('http') : undefined;
     if (tag !== undefined) res.once('close', () => tag.closed());
     const node = this.#node;
