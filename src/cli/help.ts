@@ -20,7 +20,7 @@ Environment:
 Run 'switchyard <command> --help' for a command's options.
 `;
 
-export const SERVE_HELP = `Usage: switchyard serve <module>[:export] [--host HOST] [--port PORT]
+export const SERVE_HELP = `Usage: switchyard serve <module>[:export] [--host HOST] [--port PORT] [--metrics] [--dashboard]
 
 Serve the application <module> exports: \`export default\`, \`export const application\`
 or \`export const app\` (or the export named after ':'), on one port for HTTP and WebSocket.
@@ -28,9 +28,14 @@ or \`export const app\` (or the export named after ':'), on one port for HTTP an
 Options:
   --host HOST      interface to bind (default 127.0.0.1; 0.0.0.0 for every interface)
   -p, --port PORT  port to listen on (default $PORT, else 8000; 0 picks a free port)
+  --metrics        Prometheus metrics at /metrics (needs: npm install prom-client)
+  --metrics-port PORT
+                   serve /metrics on this port of --host instead (implies --metrics)
+  --dashboard      the live dashboard at /dashboard; its URL with the token is printed
+                   (token: $SWITCHYARD_DASHBOARD_TOKEN, else a random one per start)
   -h, --help       show this help
 
-Environment: CHANNEL_LAYER_URL, REDIS_URL (the default channel layer), PORT.
+Environment: CHANNEL_LAYER_URL, REDIS_URL (the default channel layer), PORT, SWITCHYARD_DASHBOARD_TOKEN.
 SIGTERM or SIGINT shuts down gracefully: WebSockets close with 1001, then the process exits 0.
 
 Example:

@@ -19,6 +19,9 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('serve', argv, {
     host: { type: 'string' },
     port: { type: 'string', short: 'p' },
+    metrics: { type: 'boolean' },
+    'metrics-port': { type: 'string' },
+    dashboard: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -36,12 +39,23 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
         ? parsePort('serve', io.env.PORT, 'PORT')
         : DEFAULT_PORT;
 
+  const metricsPort = values['metrics-port'] !== undefined ? parsePort('serve', values['metrics-port'] as string, '--metrics-port') : undefined;
+  const metrics = metricsPort !== undefined ? { port: metricsPort, host } : values.metrics === true;
+  const token = io.env.SWITCHYARD_DASHBOARD_TOKEN?.trim() || undefined;
+  const dashboard = values.dashboard === true ? (token ? { token } : true) : false;
+
   const log = createLogger(io.stderr);
   configureLayerFromEnv(io);
   const { application } = await loadUserModule(positionals[0]!, io, true);
   await connectLayer(io, log);
 
-  const server = createServer(application!);
+  let server;
+  try {
+    server = createServer(application!, { metrics, dashboard });
+  } catch (error) {
+    log(`cannot start: ${(error as Error).message}`);
+    return 1;
+  }
   const wait = waitForSignal(io, log);
   let address;
   try {
@@ -56,6 +70,11 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const shownHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
   log(`listening on http://${shownHost}:${address.port}`);
+  const metricsAddress = server.metricsAddress();
+  if (metricsAddress !== null) log(`metrics on http://${shownHost}:${metricsAddress.port}/metrics`);
+  else if (metrics !== false) log(`metrics on http://${shownHost}:${address.port}/metrics`);
+  const dashboardUrl = server.dashboardUrl();
+  if (dashboardUrl !== null) log(`dashboard at ${dashboardUrl}`);
 
   log(`shutting down (${await wait.signal})`);
   await server.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
