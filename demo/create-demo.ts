@@ -17,6 +17,7 @@ import {
   runWorker,
   serve,
   type ChannelLayer,
+  type ServerOptions,
   type SwitchyardServer,
   type WorkerHandle,
 } from 'switchyard-channels';
@@ -42,6 +43,10 @@ export interface DemoOptions {
   heartbeatMs?: number;
   /** Per-connection limit on incoming frames per second. Default 2000. */
   messagesPerSecond?: number;
+  /** Prometheus metrics at /metrics (the server's `metrics` option). Default false. */
+  metrics?: ServerOptions['metrics'];
+  /** The live dashboard at /dashboard (the server's `dashboard` option). Default false. */
+  dashboard?: ServerOptions['dashboard'];
 }
 
 /** A running demo. */
@@ -108,7 +113,13 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     options.bot === false ? null : runWorker({ application: createBotApplication(presence, alias), channels: [BOT_CHANNEL], layer });
   let server: SwitchyardServer;
   try {
-    server = await serve(application, { port: options.port ?? 8000, host: options.host ?? '127.0.0.1', maxPayload: 64 * 1024 });
+    server = await serve(application, {
+      port: options.port ?? 8000,
+      host: options.host ?? '127.0.0.1',
+      maxPayload: 64 * 1024,
+      metrics: options.metrics ?? false,
+      dashboard: options.dashboard ?? false,
+    });
   } catch (error) {
     await bot?.stop();
     feed.close();
