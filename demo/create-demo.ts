@@ -17,6 +17,7 @@ import {
   runWorker,
   serve,
   type ChannelLayer,
+  type ServerOptions,
   type SwitchyardServer,
   type WorkerHandle,
 } from 'switchyard-channels';
@@ -49,6 +50,10 @@ export interface DemoOptions {
   maxConnections?: number;
   /** WebSocket connections one client address may hold (then 429). Default 32. */
   maxConnectionsPerAddress?: number;
+  /** Prometheus metrics at /metrics (the server's `metrics` option). Default false. */
+  metrics?: ServerOptions['metrics'];
+  /** The live dashboard at /dashboard (the server's `dashboard` option). Default false. */
+  dashboard?: ServerOptions['dashboard'];
 }
 
 /** A running demo. */
@@ -122,6 +127,8 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
       maxConnections: options.maxConnections ?? 1000,
       maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 32,
       health: true,
+      metrics: options.metrics ?? false,
+      dashboard: options.dashboard ?? false,
     });
   } catch (error) {
     await bot?.stop();

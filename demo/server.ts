@@ -31,6 +31,7 @@ Environment:
   CHANNEL_LAYER_URL  channel layer, e.g. redis://127.0.0.1:6379/0 (default: in-memory, this process only)
   REDIS_URL          used when CHANNEL_LAYER_URL is unset
   ALLOWED_HOSTS      host names the pages may be served from (default localhost,127.0.0.1,[::1])
+  SWITCHYARD_DASHBOARD_TOKEN  token of the /dashboard page (default: a random one, printed at startup)
 `;
 
 function log(line: string): void {
@@ -94,7 +95,8 @@ export async function main(argv: string[]): Promise<number> {
 
   let demo: Demo;
   try {
-    demo = await createDemo({ port, host, allowedHosts, bot: !values['no-bot'] });
+    const token = process.env.SWITCHYARD_DASHBOARD_TOKEN?.trim();
+    demo = await createDemo({ port, host, allowedHosts, bot: !values['no-bot'], metrics: true, dashboard: token ? { token } : true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') log(`port ${port} is in use: pick another with PORT=8001 or --port 8001`);
@@ -109,6 +111,8 @@ export async function main(argv: string[]): Promise<number> {
   );
   if (demo.bot) log(`bot reading channel ${demo.bot.channels.join(', ')}`);
   log(`listening on ${demo.url}`);
+  log(`metrics at ${demo.url}/metrics`);
+  log(`dashboard at ${demo.server.dashboardUrl()}`);
 
   const stop = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));

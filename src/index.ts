@@ -17,6 +17,8 @@ export * from './layers';
 export * from './layers/redis';
 export * from './presence';
 export * from './logging';
+export * from './metrics';
+export * from './dashboard';
 export { startShell } from './cli/repl';
 export type { ShellOptions, Shell } from './cli/repl';
 export { runWorker } from './cli/worker';

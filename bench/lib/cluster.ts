@@ -11,7 +11,7 @@ import type { BenchRedis } from './redis';
 import { RpcChild } from './rpc';
 
 /** The servers the bench knows. */
-export type ServerKind = 'raw' | 'rawcork' | 'memory' | 'redis' | 'pubsub' | 'memory-history' | 'redis-history' | 'pubsub-history';
+export type ServerKind = 'raw' | 'rawcork' | 'memory' | 'metrics' | 'redis' | 'pubsub' | 'memory-history' | 'redis-history' | 'pubsub-history';
 
 export interface ServerKindInfo {
   label: string;
@@ -26,6 +26,8 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
   // Reference only (ratios stay against `raw`): the same server corking each member's socket per tick, as Switchyard does.
   rawcork: { label: 'raw ws + cork (reference)', script: 'raw-ws-server.ts', args: ['cork'], processes: 1, usesRedis: false },
   memory: { label: 'switchyard memory', script: 'switchyard-server.ts', args: ['memory'], processes: 1, usesRedis: false },
+  // Only when asked for (--only-servers memory,metrics): the memory server with metrics: true, scraped every 5 s.
+  metrics: { label: 'switchyard memory + metrics', script: 'switchyard-server.ts', args: ['memory', 'metrics'], processes: 1, usesRedis: false },
   redis: { label: 'switchyard redis core ×2', script: 'switchyard-server.ts', args: ['redis'], processes: 2, usesRedis: true },
   pubsub: { label: 'switchyard redis pub/sub ×2', script: 'switchyard-server.ts', args: ['pubsub'], processes: 2, usesRedis: true },
   // The same servers with history on every chat room (size 100, ttl 300 s): the cost of history, and the recovery scenario.
@@ -36,8 +38,8 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
 
 export const ALL_KINDS = Object.keys(SERVER_KINDS) as ServerKind[];
 
-/** What runs without --only-servers: the history variants are asked for by name. */
-export const DEFAULT_KINDS = ALL_KINDS.filter((kind) => !SERVER_KINDS[kind].args.includes('history'));
+/** What runs without --only-servers: the metrics and history variants are asked for by name. */
+export const DEFAULT_KINDS = ALL_KINDS.filter((kind) => kind !== 'metrics' && !SERVER_KINDS[kind].args.includes('history'));
 
 /** How to start server processes. */
 export interface ClusterOptions {

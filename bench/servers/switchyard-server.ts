@@ -53,8 +53,19 @@ runServerChild(async () => {
       ...(withHistory ? [path('ws/recover/<roomName>/', BenchRecoveryConsumer.asApp())] : []),
     ]),
   });
+  const metrics = process.argv[3] === 'metrics';
   // The load generator opens every connection from one address: no per-address limit here.
-  const server = createServer(application, { maxConnections: 50_000, maxConnectionsPerAddress: Infinity });
+  const server = createServer(application, { maxConnections: 50_000, maxConnectionsPerAddress: Infinity, metrics });
   const { port } = await server.listen(0, '127.0.0.1');
-  return { port, close: () => server.close({ timeoutMs: 3000 }) };
+  // With metrics on, scrape as Prometheus would (every 5 s, a third of its default interval): its cost counts too.
+  const scraper = metrics
+    ? setInterval(() => void fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => undefined), 5000)
+    : null;
+  return {
+    port,
+    close: () => {
+      if (scraper) clearInterval(scraper);
+      return server.close({ timeoutMs: 3000 });
+    },
+  };
 });

@@ -20,7 +20,7 @@ Environment:
 Run 'switchyard <command> --help' for a command's options.
 `;
 
-export const SERVE_HELP = `Usage: switchyard serve <module>[:export] [--host HOST] [--port PORT] [--log-level LEVEL] [--log-format json]
+export const SERVE_HELP = `Usage: switchyard serve <module>[:export] [--host HOST] [--port PORT] [--log-level LEVEL] [--log-format json] [--metrics] [--dashboard]
 
 Serve the application <module> exports: \`export default\`, \`export const application\`
 or \`export const app\` (or the export named after ':'), on one port for HTTP and WebSocket.
@@ -32,11 +32,16 @@ Options:
                    debug logs every refused handshake with its reason
   --log-format F   text (default) or json (one JSON object per line, pino-style)
   --drain-delay MS on SIGTERM, answer /readyz with 503 for MS ms before closing connections (default 0)
+  --metrics        Prometheus metrics at /metrics (needs: npm install prom-client)
+  --metrics-port PORT
+                   serve /metrics on this port of --host instead (implies --metrics)
+  --dashboard      the live dashboard at /dashboard; its URL with the token is printed
+                   (token: $SWITCHYARD_DASHBOARD_TOKEN, else a random one per start)
   -h, --help       show this help
 
 Health: GET /healthz (event loop alive) and GET /readyz (channel layer reachable, not draining).
 Environment: CHANNEL_LAYER_URL, REDIS_URL (the default channel layer), PORT, SWITCHYARD_LOG,
-SWITCHYARD_LOG_FORMAT.
+SWITCHYARD_LOG_FORMAT, SWITCHYARD_DASHBOARD_TOKEN.
 SIGTERM or SIGINT shuts down gracefully: /readyz turns 503, WebSockets close with 1001, then the
 process exits 0.
 

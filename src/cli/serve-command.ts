@@ -23,6 +23,9 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     'log-level': { type: 'string' },
     'log-format': { type: 'string' },
     'drain-delay': { type: 'string' },
+    metrics: { type: 'boolean' },
+    'metrics-port': { type: 'string' },
+    dashboard: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -49,16 +52,27 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   if (drainRaw !== undefined && (!/^\d+$/.test(drainRaw.trim()) || !Number.isSafeInteger(drainDelay))) {
     throw usage('serve', `--drain-delay must be a number of milliseconds, got ${JSON.stringify(drainRaw)}`);
   }
+  const metricsPort = values['metrics-port'] !== undefined ? parsePort('serve', values['metrics-port'] as string, '--metrics-port') : undefined;
+  const metrics = metricsPort !== undefined ? { port: metricsPort, host } : values.metrics === true;
+  const token = io.env.SWITCHYARD_DASHBOARD_TOKEN?.trim() || undefined;
+  const dashboard = values.dashboard === true ? (token ? { token } : true) : false;
 
   const log = createCliLogger(io, { level, format });
   configureLayerFromEnv(io, log);
   const { application } = await loadUserModule(positionals[0]!, io, true);
 
   // The server logs the channel layer line (after probing it) and the listening line.
-  const server = createServer(application!, { logger: log, health: { drainDelay } });
-  const wait = waitForSignal(io, log);
+  let server;
   try {
-    await server.listen(port, host);
+    server = createServer(application!, { logger: log, health: { drainDelay }, metrics, dashboard });
+  } catch (error) {
+    log.error(`cannot start: ${(error as Error).message}`);
+    return 1;
+  }
+  const wait = waitForSignal(io, log);
+  let address;
+  try {
+    address = await server.listen(port, host);
   } catch (error) {
     wait.cancel();
     await server.close({ timeoutMs: 1000 }).catch(() => undefined);
@@ -67,8 +81,13 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     const reason = code === 'EADDRINUSE' ? 'the address is in use (pick another --port, or 0 for a free one)' : (error as Error).message;
     log.error(`cannot listen on ${host}:${port}: ${reason}`);
     return 1;
-    throw error;
   }
+  const shownHost = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  const metricsAddress = server.metricsAddress();
+  if (metricsAddress !== null) log.info(`metrics on http://${shownHost}:${metricsAddress.port}/metrics`);
+  else if (metrics !== false) log.info(`metrics on http://${shownHost}:${address.port}/metrics`);
+  const dashboardUrl = server.dashboardUrl();
+  if (dashboardUrl !== null) log.info(`dashboard at ${dashboardUrl}`);
 
   log.info(`shutting down (${await wait.signal})`);
   await server.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });

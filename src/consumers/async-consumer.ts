@@ -3,6 +3,7 @@
  * (from the client and from its channel layer channel) to a handler method by
  * the rule in `handler-name.ts`, one at a time, in arrival order.
  */
+import { performance } from 'node:perf_hooks';
 import { CONSUMER_CLASS, type Application, type Event, type Receive, type Scope, type Send } from '../application';
 import { LayerClosed, LayerUnavailable, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
 import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
@@ -10,6 +11,7 @@ import { DELIVER, listenToChannel, stopListening, type ChannelReader } from '../
 import { ReplayGuard, joinWithHistory, type HistoryJoin, type HistoryJoinOptions } from '../layers/history-recovery';
 import { getChannelLayer } from '../layers/registry';
 import { getLogger } from '../logging/process-logger';
+import { instrumentation, layerStatsOf } from '../metrics/instrumentation';
 import { listenToReader, type EventQueue } from '../server/event-queue';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
 import { PullGate } from './pull-gate';
@@ -220,6 +222,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     let joined: GroupJoin | undefined;
     if (options === undefined) await layer.groupAdd(group, this.channelName as string);
     else joined = await this.#joinWithHistory(layer, group, options);
+    if (instrumentation.on && !this.#inGroup(group)) instrumentation.groupJoined(group);
     this.#remember(group);
     return joined;
   }
@@ -255,6 +258,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   async groupDiscard(group: string): Promise<void> {
     const layer = this.#requireLayer(`groupDiscard(${JSON.stringify(group)})`);
     if ((this.#flags & GUARDED) !== 0) replayGuards.get(this)?.forget(group);
+    if (instrumentation.on && this.#inGroup(group)) instrumentation.groupLeft(group);
     const groups = this.#groups;
     if (groups === group) this.#groups = null;
     else if (groups !== null && typeof groups !== 'string') groups.delete(group);
@@ -330,6 +334,11 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     return error instanceof StopConsumer ? null : error;
   }
 
+  #inGroup(group: string): boolean {
+    const groups = this.#groups;
+    return groups === group || (groups !== null && typeof groups !== 'string' && groups.has(group));
+  }
+
   #requireLayer(what: string): ChannelLayer<E> {
     if (!this.channelLayer || this.channelName === null) throw new NoChannelLayer(`${this.constructor.name}.${what}`);
     return this.channelLayer;
@@ -337,6 +346,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
 
   #unhandled(type: string, error: NoHandler | PrivateHandler): void {
     const ctor = this.constructor as typeof AsyncConsumer;
+    instrumentation.noHandler(type);
     if (ctor.strictDispatch) throw error;
     let warned = warnedTypes.get(ctor);
     if (!warned) warnedTypes.set(ctor, (warned = new Set()));
@@ -457,6 +467,8 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
       ctor.logger.warn(`${ctor.name}: dropped a channel layer message of protocol type ${JSON.stringify(type)}`);
       return;
     }
+    const stats = layerStatsOf(this.channelLayer);
+    if (stats !== undefined) stats.deliveries++;
     this.#enqueue(message as Event);
   }
 
@@ -486,8 +498,10 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     for (let queue = this.#queue; queue !== null && this.#head < queue.length && !this.#ending; queue = this.#queue) {
       const event = queue[this.#head] as Event;
       queue[this.#head++] = undefined;
+      const startedAt = instrumentation.on ? performance.now() : -1;
       try {
         await this.dispatch(event);
+        if (startedAt >= 0) instrumentation.handlerDone(event.type, startedAt);
       } catch (error) {
         let outcome: unknown = error;
         // The layer being away is the backend's outage, not this connection's fault: the consumer says so and goes on.
@@ -539,6 +553,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     const groups = typeof joined === 'string' ? [joined] : [...joined];
     this.#groups = null;
     if (groups.length === 0) return;
+    if (instrumentation.on) for (const group of groups) instrumentation.groupLeft(group);
     const results = await Promise.allSettled(groups.map((group) => layer.groupDiscard(group, channel)));
     for (const result of results) {
       if (result.status === 'rejected') {

@@ -5,8 +5,10 @@
  * every backend refuses the same input the same way.
  */
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { ChannelFull, HistoryNotEnabled, InvalidChannelName, InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
+import { instrumentation, layerStatsOf, type LayerOperation } from '../metrics/instrumentation';
 import { positiveOption } from '../option-checks';
 import { CapacityTable } from './capacity';
 import { LISTEN, UNLISTEN, type ChannelListener, type ListenableLayer } from './channel-listener';
@@ -142,8 +144,15 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     this.#assertOpen();
     assertChannelName(channel);
     const sealed = sealMessage(message);
-    if (this.#outage === null) return this.doSend(channel, sealed);
-    await this.#outage.run({ kind: 'send', name: channel, sealed }, () => this.doSend(channel, sealed));
+    const startedAt = this.#clock();
+    try {
+      if (this.#outage === null) await this.doSend(channel, sealed);
+      else await this.#outage.run({ kind: 'send', name: channel, sealed }, () => this.doSend(channel, sealed));
+    } catch (error) {
+      if (error instanceof ChannelFull) layerStatsOf(this)?.drop('channel_full', 1);
+      throw error;
+    }
+    this.#timed('send', startedAt);
   }
 
   /** Validate every entry first (nothing is sent if one is invalid), then queue each; full channels are reported. */
@@ -198,7 +207,9 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     this.#assertOpen();
     assertGroupName(group);
     assertChannelName(channel);
+    const startedAt = this.#clock();
     await this.doGroupAdd(group, channel);
+    this.#timed('group_add', startedAt);
   }
 
   /** Remove `channel` from `group`; a non-member is not an error. */
@@ -206,7 +217,9 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     this.#assertOpen();
     assertGroupName(group);
     assertChannelName(channel);
+    const startedAt = this.#clock();
     await this.doGroupDiscard(group, channel);
+    this.#timed('group_discard', startedAt);
   }
 
   /**
@@ -218,12 +231,16 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     this.#assertOpen();
     assertGroupName(group);
     const sealed = withoutKeys(sealMessage(message), HISTORY_KEYS);
+    const stats = layerStatsOf(this);
+    if (stats !== undefined) stats.groupSends++;
+    const startedAt = this.#clock();
     let result: GroupSendResult = { dropped: 0, buffered: true };
     const run = async (): Promise<void> => {
       result = await this.doGroupSend(group, sealed);
     };
     if (this.#outage === null) await run();
     else await this.#outage.run({ kind: 'group', name: group, sealed }, run);
+    this.#timed('group_send', startedAt);
     this.reportDropped(group, result.dropped);
     return result;
   }
@@ -236,6 +253,8 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
       assertGroupName(group);
       sealed.push([group, withoutKeys(sealMessage(message), HISTORY_KEYS)]);
     }
+    const stats = layerStatsOf(this);
+    if (stats !== undefined) stats.groupSends += sealed.length;
     return this.doGroupSendMany(sealed);
   }
 
@@ -243,7 +262,11 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   async groupMembers(group: string): Promise<string[]> {
     this.#assertOpen();
     assertGroupName(group);
-    return this.doGroupMembers(group);
+    const startedAt = this.#clock();
+    if (startedAt < 0) return this.doGroupMembers(group);
+    const members = await this.doGroupMembers(group);
+    this.#timed('group_members', startedAt);
+    return members;
   }
 
   /**
@@ -347,6 +370,15 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
   protected abstract doGroupMembers(group: string): Promise<string[]>;
   protected abstract doFlush(): Promise<void>;
   protected abstract doClose(): Promise<void>;
+
+  /** A start time for #timed while metrics are on, else -1 (no clock read). */
+  #clock(): number {
+    return instrumentation.on && layerStatsOf(this) !== undefined ? performance.now() : -1;
+  }
+
+  #timed(operation: LayerOperation, startedAt: number): void {
+    if (startedAt >= 0) layerStatsOf(this)?.timed(operation, startedAt);
+  }
 
   #assertOpen(): void {
     if (this.#closing !== undefined) throw new LayerClosed(this.constructor.name);

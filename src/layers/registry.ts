@@ -7,6 +7,7 @@
 import { InvalidChannelLayerConfig } from '../errors';
 import { redactUrl } from '../logging/redact';
 import type { AnyEventMap, ChannelLayer, ChannelLayerOptions, EventMap } from './channel-layer';
+import { attachLayerStats } from '../metrics/instrumentation';
 import { InMemoryChannelLayer } from './memory-layer';
 
 /** Options passed to a backend factory: the common ones plus backend-specific keys. */
@@ -346,6 +347,7 @@ export function getChannelLayer<M extends EventMap = AnyEventMap>(alias = 'defau
     return null;
   }
   instances.set(alias, layer);
+  attachLayerStats(alias, layer);
   return layer as unknown as ChannelLayer<M>;
 }
 

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Application, Event, Receive, Scope, Send } from '../application';
 import { InvalidOption, RateLimited } from '../errors';
+import { instrumentation } from '../metrics/instrumentation';
 import { positiveOption } from '../option-checks';
 import { BaseMiddleware } from './base-middleware';
 
@@ -107,6 +108,8 @@ class RateLimitMiddlewareImpl extends BaseMiddleware {
         if (event.type !== 'websocket.receive') return event;
         const t = now();
         if (bucket.take(t)) return event;
+        if (closeMode) instrumentation.rateLimitHits.close++;
+        else instrumentation.rateLimitHits.errorFrame++;
         if (closeMode) {
           closed = true;
           const error = new RateLimited();

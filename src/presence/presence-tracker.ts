@@ -18,6 +18,7 @@ import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InvalidOption, LayerClosed, ReceiveAborted } from '../errors';
 import { getLogger } from '../logging/process-logger';
+import { instrumentation } from '../metrics/instrumentation';
 import { positiveOption } from '../option-checks';
 import type { ChannelLayer, LayerMessage } from '../layers/channel-layer';
 import { sealMessage } from '../layers/message';
@@ -122,6 +123,7 @@ export class PresenceTracker {
     assertGroupName(this.topic);
     this.#clock = options.clock ?? Date.now;
     this.#ready = this.#start();
+    instrumentation.presence.add(this);
     // Failures surface from ready()/track(); never as an unhandled rejection.
     this.#ready.catch(() => undefined);
   }
@@ -251,6 +253,7 @@ export class PresenceTracker {
 
   async #shutdown(announce: boolean): Promise<void> {
     this.#stopped = true;
+    instrumentation.presence.delete(this);
     try {
       await this.#ready;
     } catch {

@@ -7,6 +7,7 @@
 import type { Application, ConsumerClass, HttpScope, Receive, Scope, Send, UrlRoute, WebsocketScope } from '../application';
 import { InvalidRoutePattern, RouteNotFound } from '../errors';
 import { returnedFunction, routeApplication } from './route-application';
+import { recordRoute } from '../metrics/instrumentation';
 import type { PathParams, RoutedScope } from './path-params';
 import { compilePathPattern, compileRegexPattern, stripLeadingSlash, type CompiledPattern } from './patterns';
 
@@ -44,6 +45,8 @@ export interface RouteOptions {
 export interface ResolvedRoute {
   application: Application;
   scope: Scope;
+  /** The matched route's pattern as written (nested routers' patterns joined), e.g. `ws/chat/<room>/`. */
+  pattern: string;
 }
 
 /** A URLRouter: an application that can also resolve a scope without running anything. */
@@ -164,10 +167,10 @@ export function URLRouter(routes: ReadonlyArray<Route<any>>): UrlRouterApplicati
       const routed = Object.assign({}, scope, { urlRoute, pathRemaining: found.rest }) as Scope;
       if (isRouter(route.application)) {
         const inner = route.application.resolve(routed);
-        if (inner !== null) return inner;
+        if (inner !== null) return { ...inner, pattern: route.pattern.source + inner.pattern };
         continue;
       }
-      return { application: route.application, scope: routed };
+      return { application: route.application, scope: routed, pattern: route.pattern.source };
     }
     return null;
   }
@@ -178,6 +181,8 @@ export function URLRouter(routes: ReadonlyArray<Route<any>>): UrlRouterApplicati
     try {
       const resolved = resolve(scope);
       if (resolved === null) throw new RouteNotFound(pathOf(scope) ?? `(scope type ${scope.type})`);
+      // Metrics label connections by pattern, never by path; a router nested behind middleware appends its part.
+      recordRoute(scope, resolved.pattern, scope.urlRoute !== undefined);
       const result: unknown = resolved.application(resolved.scope, receive, send);
       if (typeof result === 'function') throw returnedFunction(`route for ${JSON.stringify(pathOf(scope))}`, result);
       return Promise.resolve(result as Promise<void>);

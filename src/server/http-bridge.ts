@@ -8,6 +8,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Application, Event, HttpInputEvent, HttpScope, Receive } from '../application';
 import { InvalidEvent, handshakeStatusOf } from '../errors';
+import { httpResponseStarted } from '../metrics/instrumentation';
 
 const EMPTY = new Uint8Array(0);
 const DISCONNECT = Object.freeze({ type: 'http.disconnect' }) as HttpInputEvent;
@@ -95,6 +96,7 @@ export function runHttpApplication(
       }
       status = code;
       state = STARTED;
+      httpResponseStarted(scope, headers);
       return;
     }
     if (event.type !== 'http.response.body') {

@@ -4,6 +4,8 @@
  */
 import type { Scope } from '../application';
 import { InvalidOption } from '../errors';
+import type { DashboardOptions } from '../dashboard/dashboard';
+import type { MetricsOptions } from '../metrics/metrics-endpoint';
 import { checkLogLevel, type LogLevel } from '../logging/levels';
 import { checkLogFormat, createLogger, type LogFormat } from '../logging/line-logger';
 import type { Logger } from '../logging/logger';
@@ -99,6 +101,18 @@ export interface ServerOptions {
    * (paths, event-loop bound, drain delay). Default false.
    */
   health?: boolean | HealthOptions;
+  /**
+   * Prometheus metrics (needs the optional package prom-client): `true`
+   * serves them at `/metrics` on this port; `{ path, port, host, registry,
+   * prefix, defaultMetrics }` picks the details. Default false.
+   */
+  metrics?: boolean | MetricsOptions;
+  /**
+   * The live dashboard page at `/dashboard` (its websocket at `/dashboard/ws`),
+   * protected by a token: `true`, or `{ path, token, layerAlias, intervalMs }`.
+   * Without a token one is generated: `server.dashboardUrl()` has it. Default false.
+   */
+  dashboard?: boolean | DashboardOptions;
 }
 
 /** Options with every default filled in. */
@@ -140,6 +154,8 @@ export const SERVER_DEFAULTS: Readonly<Omit<ResolvedServerOptions, 'logger' | 'e
   keepAliveTimeout: 5_000,
   idleSocketTimeout: 15_000,
   closeLayers: true,
+  metrics: false,
+  dashboard: false,
   onError: (error: unknown, scope: Scope | null) => logApplicationError(getLogger())(error, scope),
   health: null,
 });
@@ -210,6 +226,14 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     throw new InvalidOption('createServer: option headersTimeout must not exceed requestTimeout');
   }
   if (typeof resolved.onError !== 'function') throw new InvalidOption('createServer: option onError must be a function');
+  const metrics = resolved.metrics;
+  if (typeof metrics !== 'boolean' && (metrics === null || typeof metrics !== 'object')) {
+    throw new InvalidOption('createServer: option metrics must be a boolean or { path, port, host, registry, prefix, defaultMetrics }');
+  }
+  const dashboard = resolved.dashboard;
+  if (typeof dashboard !== 'boolean' && (dashboard === null || typeof dashboard !== 'object')) {
+    throw new InvalidOption('createServer: option dashboard must be a boolean or { path, token, layerAlias, intervalMs }');
+  }
   if (typeof resolved.closeLayers !== 'boolean') throw new InvalidOption('createServer: option closeLayers must be a boolean');
   return resolved;
 }

@@ -12,6 +12,9 @@ import { announceDefaultLayer } from '../layers/layer-report';
 import { channelLayerSource, closeChannelLayers } from '../layers/registry';
 import { redactUrl } from '../logging/redact';
 import { installedLogger, isEnabled, setLogger } from '../logging/process-logger';
+import { CONNECTION_TAG, ConnectionTag, connectionTagOf, instrumentation } from '../metrics/instrumentation';
+import { MetricsEndpoint } from '../metrics/metrics-endpoint';
+import { Dashboard } from '../dashboard/dashboard';
 import { nodeHttpHandlerOf, type NodeHttpHandler } from '../routing/protocol-type-router';
 import { HealthEndpoints } from './health';
 import type { RefusalKind } from './refusal-reasons';
@@ -76,6 +79,8 @@ export class SwitchyardServer {
   /** This server installed its logger as the process logger (undone at close). */
   #installedLogger = false;
   #perAddress: AddressLimit;
+  #metrics: MetricsEndpoint | null;
+  #dashboard: Dashboard | null;
 
   constructor(application: Application, options: ServerOptions = {}) {
     if (typeof application !== 'function') {
@@ -89,6 +94,8 @@ export class SwitchyardServer {
     channelLayerSource('default');
     this.#health = o.health === null ? null : new HealthEndpoints(o.health, o.logger);
     this.#perAddress = new AddressLimit(o.maxConnectionsPerAddress, o.trustedProxies);
+    this.#metrics = o.metrics === false ? null : new MetricsEndpoint(o.metrics === true ? {} : o.metrics);
+    this.#dashboard = o.dashboard === false ? null : new Dashboard(o.dashboard);
 
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -119,13 +126,16 @@ export class SwitchyardServer {
     this.#host = {
       options: o,
       wss: this.#wss,
-      application,
+      application: this.#dashboard === null ? application : this.#dashboard.wrap(application),
       opened(connection) {
         server.#open.add(connection);
+        instrumentation.handshake('accepted');
+        connectionTagOf(connection.scope)?.opened();
       },
       released(connection) {
         if (server.#connections.delete(connection)) server.#perAddress.release(connection.scope);
         server.#open.delete(connection);
+        connectionTagOf(connection.scope)?.closed();
         if (server.#connections.size === 0 && server.#onDrained !== null) server.#onDrained();
       },
       finished(connection) {
@@ -137,6 +147,22 @@ export class SwitchyardServer {
   /** WebSocket connections in the handshake or open (until their socket has closed). */
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** The metrics port's address when `metrics.port` is set and listening, else null (metrics on the main port, or off). */
+  metricsAddress(): AddressInfo | null {
+    return this.#metrics?.address() ?? null;
+  }
+
+  /**
+   * The dashboard page's URL, token included (`http://host:port/dashboard?token=...`),
+   * once listening with the `dashboard` option; else null. Print it at startup.
+   */
+  dashboardUrl(): string | null {
+    const address = this.address();
+    if (this.#dashboard === null || address === null) return null;
+    const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}${this.#dashboard.path}?token=${encodeURIComponent(this.#dashboard.token)}`;
   }
 
   /** The bound address once listening, else null. */
@@ -181,6 +207,13 @@ export class SwitchyardServer {
       });
     } catch (error) {
       this.#uninstallLogger();
+      throw error;
+    }
+    this.#dashboard?.start();
+    try {
+      await this.#metrics?.listen();
+    } catch (error) {
+      await this.close({ timeoutMs: 1000, closeLayers: false });
       throw error;
     }
     const shown = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
@@ -238,6 +271,8 @@ export class SwitchyardServer {
         this.#report(error, null);
       }
     }
+    await this.#metrics?.close();
+    this.#dashboard?.close();
     await bounded(stopped, Math.max(100, deadline - Date.now()));
     this.#health?.stop();
     this.#uninstallLogger();
@@ -293,8 +328,13 @@ export class SwitchyardServer {
       res.end('server is shutting down\n');
       return;
     }
+    if (this.#metrics?.handles(req)) return this.#metrics.serve(req, res);
+    if (this.#dashboard?.handles(req)) return this.#dashboard.serve(req, res);
+    const tag = instrumentation.on ? new ConnectionTag('http') : undefined;
+    if (tag !== undefined) res.once('close', () => tag.closed());
     const node = this.#node;
     if (node !== undefined) {
+      tag?.opened();
       try {
         const result = node(req, res) as { then?: unknown } | undefined;
         if (result !== null && typeof result === 'object' && typeof result.then === 'function') {
@@ -306,6 +346,7 @@ export class SwitchyardServer {
       return;
     }
     const scope = httpScopeOf(req);
+    if (tag !== undefined && scope !== null) (scope as unknown as Record<symbol, unknown>)[CONNECTION_TAG] = tag;
     if (scope === null) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       res.end('Bad Request: the request path is not valid percent-encoding\n');
@@ -328,17 +369,20 @@ export class SwitchyardServer {
     // Only when one is set (a keep-alive socket): setTimeout(0) on a fresh socket would create a Timeout to keep.
     if ((socket as Socket).timeout) (socket as Socket).setTimeout(0);
     if (this.#stopping) {
+      instrumentation.handshake('shutting_down');
       this.#refusedUpgrade(req, 503, 'shutdown', 'server is shutting down');
       writeRawResponse(socket, 503, 'server is shutting down\n');
       return;
     }
     const invalid = checkUpgradeRequest(req);
     if (invalid !== null) {
+      instrumentation.handshake('bad_request');
       this.#refusedUpgrade(req, invalid.status, 'invalid', `invalid handshake request: ${invalid.message}`);
       writeRawResponse(socket, invalid.status, `${invalid.message}\n`, invalid.headers);
       return;
     }
     if (this.#connections.size >= this.#options.maxConnections) {
+      instrumentation.handshake('busy');
       const busy = new ServerBusy(this.#options.maxConnections);
       this.#refusedUpgrade(req, 503, 'limits', `over limits: ${busy.message}`, busy.code);
       writeRawResponse(socket, 503, `${busy.message}\n`, [['Retry-After', '5']]);
@@ -346,14 +390,17 @@ export class SwitchyardServer {
     }
     const scope = websocketScopeOf(req);
     if (scope === null) {
+      instrumentation.handshake('bad_request');
       this.#refusedUpgrade(req, 400, 'invalid', 'invalid handshake request: the request path is not valid percent-encoding');
       writeRawResponse(socket, 400, 'Bad Request: the request path is not valid percent-encoding\n');
       return;
     }
     if (!this.#perAddress.acquire(scope)) {
+      instrumentation.handshake('rate_limited');
       writeRawResponse(socket, 429, `${new TooManyConnections(this.#options.maxConnectionsPerAddress).message}\n`, [['Retry-After', '5']]);
       return;
     }
+    if (instrumentation.on) (scope as unknown as Record<symbol, unknown>)[CONNECTION_TAG] = new ConnectionTag('websocket', socket as Socket);
     const connection = new WebsocketConnection(this.#host, req, socket, head, scope);
     this.#connections.add(connection);
     // Tracked by the connection itself (host.finished), not with a `.then` per connection: idle memory.

@@ -17,6 +17,7 @@ import type {
 import { CloseCode } from '../close-codes';
 import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '../errors';
 import { isEnabled } from '../logging/process-logger';
+import { instrumentation, refusalReasonOf as metricsReasonOf } from '../metrics/instrumentation';
 import { EventQueue, markReader } from './event-queue';
 import { handshakeSummary, scopeLogger } from './log-fields';
 import type { ResolvedServerOptions } from './options';
@@ -202,9 +203,11 @@ export class WebsocketConnection {
       if (typeof text === 'string') ws.send(text);
       else if (bytes instanceof Uint8Array) ws.send(bytes);
       else return Promise.reject(new InvalidEvent('websocket.send needs `text` (a string) or `bytes` (a Uint8Array)'));
+      instrumentation.messagesOut++;
       // Checked after queueing, so a reader that merely lags never loses a message;
       // one that stopped reading costs at most maxBufferedBytes plus one message.
       if (ws.bufferedAmount > this.#host.options.maxBufferedBytes) {
+        instrumentation.slowClientCloses++;
         this.#closeFromServer(CloseCode.SLOW_CONSUMER, 'slow consumer');
       }
       return RESOLVED;
@@ -295,6 +298,7 @@ export class WebsocketConnection {
     });
     if (!upgraded) {
       // ws drops sockets the client already half-closed without calling back.
+      instrumentation.handshake('abandoned');
       socket.destroy();
       this.#end(CloseCode.ABNORMAL, 'client went away during the handshake');
     }
@@ -352,6 +356,7 @@ export class WebsocketConnection {
   /** Answers the handshake with an HTTP error instead of upgrading, and says why at `debug`. */
   #refuse(status: number, body: string | Uint8Array, headers: ReadonlyArray<readonly [string, string]>, reason: RefusalReason): void {
     if (this.#state !== HANDSHAKE) return;
+    instrumentation.handshake(metricsReasonOf(status));
     const log = this.#host.options.logger;
     if (isEnabled(log, 'debug')) {
       scopeLogger(log, this.scope).debug(
@@ -393,6 +398,7 @@ export class WebsocketConnection {
 
   #onHandshakeSocketClose(): void {
     if (this.#state !== HANDSHAKE) return;
+    instrumentation.handshake('abandoned');
     this.#leaveHandshake();
     this.#end(CloseCode.ABNORMAL, 'client went away during the handshake');
   }
@@ -418,6 +424,7 @@ export class WebsocketConnection {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.#state !== OPEN) return;
+    instrumentation.messagesIn++;
     this.pingRound = 0;
     this.#queue.push(
       isBinary
