@@ -430,16 +430,6 @@ export class ServerClosed extends SwitchyardError {
   }
 }
 
-/**
- * An opt-in feature needs an optional peer dependency that is not installed
- * (e.g. `metrics: true` without `prom-client`).
- */
-export class MissingPeerDependency extends SwitchyardError {
-  constructor(readonly packageName: string, feature: string) {
-    super('ERR_MISSING_PEER_DEPENDENCY', `${feature} needs the optional package ${packageName}: run npm install ${packageName}`);
-  }
-}
-
 // ---------------------------------------------------------------- cli
 
 /** Bad command-line arguments; the CLI prints the message and exits with 2. */

@@ -41,15 +41,7 @@ interface PromClient {
 
 /** Loads prom-client, or explains how to install it. */
 export function loadPromClient(feature = 'the metrics option'): PromClient {
-  try {
-    return require('prom-client') as PromClient;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes('prom-client')) {
-      throw new MissingPeerDependency('prom-client', feature);
-    }
-    throw error;
-  }
+  return requirePeer<PromClient>('prom-client', feature);
 }
 
 const PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
