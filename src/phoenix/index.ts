@@ -13,3 +13,5 @@ export { sendInfo } from './send-info';
 export { topicGroup } from './topic-group';
 export { V1_SERIALIZER, V2_SERIALIZER, serializerFor } from './serializer';
 export type { Frame, PhoenixMessage, PhoenixSerializer, SerializerVersion } from './serializer';
+export { PhoenixPresence } from './presence';
+export type { PhoenixPresenceOptions, PresenceDiff, PresenceMap, PresenceMetaWithRef } from './presence';
