@@ -34,14 +34,33 @@ const JSON_HEADERS: Array<[string, string]> = [
 const MAX_BATCH = 100;
 const encoder = new TextEncoder();
 
+// phoenix.js appends the session `token` after the socket's own params,
+// which may have a `token` of their own (an auth token), and leaves it out
+// before it has one. Session tokens carry a prefix so the two never mix.
+const SESSION_PREFIX = 'phxlp.';
+
+function isSessionToken(value: string): boolean {
+  return value.startsWith(SESSION_PREFIX) || value === 'null' || value === 'undefined' || value === '';
+}
+
 function tokenOf(scope: HttpScope): string | null {
-  const token = new URLSearchParams(scope.queryString).get('token');
-  return token === null || token === '' || token === 'null' || token === 'undefined' ? null : token;
+  const token = new URLSearchParams(scope.queryString).getAll('token').filter(isSessionToken).at(-1);
+  return token === undefined || !token.startsWith(SESSION_PREFIX) ? null : token;
+}
+
+/** The query string without session tokens: the socket's connect params. */
+function withoutSessionToken(queryString: string): string {
+  const query = new URLSearchParams(queryString);
+  const tokens = query.getAll('token');
+  if (!tokens.some(isSessionToken)) return queryString;
+  query.delete('token');
+  for (const token of tokens) if (!isSessionToken(token)) query.append('token', token);
+  return query.toString();
 }
 
 /** One long-poll client: a running connection and its outgoing buffer. */
 class LongPollSession {
-  readonly token = randomBytes(18).toString('base64url');
+  readonly token = SESSION_PREFIX + randomBytes(18).toString('base64url');
   #inbox: Event[] = [];
   #inboxWaiter: ((event: Event) => void) | null = null;
   #outbox: string[] = [];
@@ -235,6 +254,7 @@ export class LongPollTransport {
       ...scope,
       type: 'websocket',
       scheme: scope.scheme === 'https' ? 'wss' : 'ws',
+      queryString: withoutSessionToken(scope.queryString),
       subprotocols: [],
       [PHOENIX_SCOPE_KEY]: info,
     } as unknown as WebsocketScope;
