@@ -141,7 +141,11 @@ export class Channel<In extends ChannelEvents = AnyChannelEvents, Out extends Ch
     return this.push(args[0], args[1]);
   }
 
-  /** A message sent to this channel through the layer (`sendInfo`). Default: ignored. */
+  /**
+   * A message for this channel through the layer: what `sendInfo` sent to
+   * this topic, or any other message sent to the socket's `channelName`
+   * (every channel of the socket gets those). Default: ignored.
+   */
   handleInfo(message: unknown): void | Promise<void> {}
 
   /** The channel ends: the client left, the socket closed, the topic was joined again, or a callback threw. */

@@ -33,6 +33,14 @@ export interface PresenceDiff {
 export interface PhoenixPresenceOptions {
   /** The layer the sockets run on (its local subscribers get the diffs), or its alias. Default the `'default'` layer. */
   layer?: ChannelLayer | string;
+  /**
+   * The tracker group of a topic. Default: the topic itself. Map topics onto
+   * groups other code tracks too (e.g. `room:lobby` -> `chat_lobby`), with
+   * `topicOf` as its inverse.
+   */
+  groupOf?: (topic: string) => string;
+  /** The topic of a tracker group, or null for a group that is no topic's. Default: the group itself. */
+  topicOf?: (group: string) => string | null;
 }
 
 function withRef(meta: PresenceMeta, ref: string): PresenceMetaWithRef {
@@ -57,11 +65,18 @@ export class PhoenixPresence {
   readonly #layer: ChannelLayer;
   // topic -> key -> (phx_ref -> meta) as last told to this process' subscribers.
   readonly #seen = new Map<string, Map<string, Map<string, PresenceMeta>>>();
-  readonly #onChange = (change: PresenceChange): void => this.#changed(change.group, change.id);
+  readonly #groupOf: (topic: string) => string;
+  readonly #topicOf: (group: string) => string | null;
+  readonly #onChange = (change: PresenceChange): void => {
+    const topic = this.#topicOf(change.group);
+    if (topic !== null) this.#changed(topic, change.group, change.id);
+  };
 
   constructor(tracker: PresenceTracker, options: PhoenixPresenceOptions = {}) {
     this.tracker = tracker;
     this.#layer = resolveLayer(options.layer, 'new PhoenixPresence()');
+    this.#groupOf = options.groupOf ?? ((topic) => topic);
+    this.#topicOf = options.topicOf ?? ((group) => group);
     for (const kind of ['join', 'update', 'leave'] as const) tracker.on(kind, this.#onChange);
   }
 
@@ -72,17 +87,18 @@ export class PhoenixPresence {
    */
   async track(channel: Channel<any, any, any>, key: string, meta: PresenceMeta = {}): Promise<string> {
     const ref = randomBytes(9).toString('base64url');
-    const topic = channel.topic;
-    channel[CHANNEL_CLEANUP].push(() => this.tracker.untrack(topic, key, ref));
-    await this.tracker.track(topic, key, ref, meta);
+    const group = this.#groupOf(channel.topic);
+    channel[CHANNEL_CLEANUP].push(() => this.tracker.untrack(group, key, ref));
+    await this.tracker.track(group, key, ref, meta);
     return ref;
   }
 
   /** Everyone on `topic`, in phoenix.js' shape. */
   list(topic: string): PresenceMap {
+    const group = this.#groupOf(topic);
     const out: PresenceMap = {};
-    for (const member of this.tracker.list(topic)) {
-      out[member.id] = { metas: this.tracker.connections(topic, member.id).map((c) => withRef(c.meta, c.connection)) };
+    for (const member of this.tracker.list(group)) {
+      out[member.id] = { metas: this.tracker.connections(group, member.id).map((c) => withRef(c.meta, c.connection)) };
     }
     return out;
   }
@@ -97,11 +113,11 @@ export class PhoenixPresence {
     for (const kind of ['join', 'update', 'leave'] as const) this.tracker.off(kind, this.#onChange);
   }
 
-  #changed(topic: string, key: string): void {
+  #changed(topic: string, group: string, key: string): void {
     let keys = this.#seen.get(topic);
     const before = keys?.get(key) ?? new Map<string, PresenceMeta>();
     const now = new Map<string, PresenceMeta>();
-    for (const c of this.tracker.connections(topic, key)) now.set(c.connection, c.meta);
+    for (const c of this.tracker.connections(group, key)) now.set(c.connection, c.meta);
     const joins: PresenceMetaWithRef[] = [];
     const leaves: PresenceMetaWithRef[] = [];
     for (const [ref, meta] of now) if (before.get(ref) !== meta) joins.push(withRef(meta, ref));

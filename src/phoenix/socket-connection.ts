@@ -131,9 +131,9 @@ export class PhoenixConnection extends WebsocketConsumer {
       case INFO:
         return isInfo(event) ? this.#onInfo(event.topic, event.message) : RESOLVED;
       default:
-        // connect and disconnect; other layer messages are not for a Phoenix socket
+        // connect and disconnect
         if (event.type.startsWith('websocket.')) return super.dispatch(event);
-        return RESOLVED;
+        return this.#onSocketMessage(event);
     }
   }
 
@@ -329,6 +329,21 @@ export class PhoenixConnection extends WebsocketConsumer {
       await joined.channel.handleOut(event, payload);
     } catch (error) {
       await this.#crash(joined, error);
+    }
+  }
+
+  /**
+   * Any other layer message sent to the socket's own channel (`channelName`):
+   * every channel joined on the socket gets it in `handleInfo`, in join order.
+   */
+  async #onSocketMessage(message: Event): Promise<void> {
+    for (const joined of [...this.#topics.values()]) {
+      if (this.#topics.get(joined.topic) !== joined) continue;
+      try {
+        await joined.channel.handleInfo(message);
+      } catch (error) {
+        await this.#crash(joined, error);
+      }
     }
   }
 
