@@ -19,7 +19,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --quick                 smoke run: 1 run, tiny sizes, a few seconds (what CI runs; without rawcork)
   --runs N                repeat every scenario N times (default 3; --quick: 1)
   --scenarios a,b         only these: fanout-100, fanout-1000, rooms, latency, idle, churn, redis-cost
-  --only-servers a,b      only these servers: raw, rawcork, memory, redis, pubsub (ratios need raw;
+  --only-servers a,b      only these servers: raw, rawcork, memory, phoenix, redis, pubsub (ratios need raw;
                           rawcork: raw ws corking per tick, a reference row)
   --json PATH             also write the JSON results here (always: bench/results/latest.json)
   --redis-url URL         Redis to use (default: REDIS_URL, else a private throwaway redis-server)

@@ -11,7 +11,7 @@ import type { BenchRedis } from './redis';
 import { RpcChild } from './rpc';
 
 /** The servers the bench knows. */
-export type ServerKind = 'raw' | 'rawcork' | 'memory' | 'redis' | 'pubsub';
+export type ServerKind = 'raw' | 'rawcork' | 'memory' | 'phoenix' | 'redis' | 'pubsub';
 
 export interface ServerKindInfo {
   label: string;
@@ -19,6 +19,8 @@ export interface ServerKindInfo {
   args: string[];
   processes: number;
   usesRedis: boolean;
+  /** What the load generator speaks to it. Default `tutorial`. */
+  protocol?: 'tutorial' | 'phoenix';
 }
 
 export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
@@ -26,6 +28,8 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
   // Reference only (ratios stay against `raw`): the same server corking each member's socket per tick, as Switchyard does.
   rawcork: { label: 'raw ws + cork (reference)', script: 'raw-ws-server.ts', args: ['cork'], processes: 1, usesRedis: false },
   memory: { label: 'switchyard memory', script: 'switchyard-server.ts', args: ['memory'], processes: 1, usesRedis: false },
+  // The Phoenix protocol (phoenixSocket + a channel broadcasting each push) on the memory layer; compared with `memory`.
+  phoenix: { label: 'switchyard phoenix memory', script: 'switchyard-server.ts', args: ['memory', 'phoenix'], processes: 1, usesRedis: false, protocol: 'phoenix' },
   redis: { label: 'switchyard redis core ×2', script: 'switchyard-server.ts', args: ['redis'], processes: 2, usesRedis: true },
   pubsub: { label: 'switchyard redis pub/sub ×2', script: 'switchyard-server.ts', args: ['pubsub'], processes: 2, usesRedis: true },
 };

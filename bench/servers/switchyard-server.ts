@@ -9,6 +9,7 @@ import { ProtocolTypeRouter } from '../../src/routing/protocol-type-router';
 import { URLRouter, path } from '../../src/routing/url-router';
 import { createServer } from '../../src/server/server';
 import { BenchChatConsumer } from './bench-chat-consumer';
+import { benchPhoenixSocket } from './bench-room-channel';
 import { runServerChild } from './server-child';
 
 const LAYER_URLS: Record<string, (redis: string) => string> = {
@@ -35,9 +36,12 @@ runServerChild(async () => {
   });
   // Create the layer (and its Redis connections) before the first client.
   getChannelLayer();
-  const application = ProtocolTypeRouter({
-    websocket: URLRouter([path('ws/chat/<roomName>/', BenchChatConsumer.asApp())]),
-  });
+  // argv[3] `phoenix`: the Phoenix protocol at /socket instead of the tutorial consumer.
+  const websocket =
+    process.argv[3] === 'phoenix'
+      ? URLRouter([path('socket/', benchPhoenixSocket())])
+      : URLRouter([path('ws/chat/<roomName>/', BenchChatConsumer.asApp())]);
+  const application = ProtocolTypeRouter({ websocket });
   const server = createServer(application, { maxConnections: 50_000 });
   const { port } = await server.listen(0, '127.0.0.1');
   return { port, close: () => server.close({ timeoutMs: 3000 }) };
