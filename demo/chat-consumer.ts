@@ -17,6 +17,7 @@ import { BOT_CHANNEL, type BotCommand } from './chat-bot';
 import { ChatMessageDto } from './message-dto';
 import { cleanName, guestName, isRoomName, memberId, roomGroup } from './names';
 import type { PresenceFeed } from './presence-feed';
+import { toPhoenix } from './room-bridge';
 import type { ChatFrame, ErrorFrame } from './protocol';
 
 /** The route this consumer is mounted on (names its kwargs). */
@@ -88,12 +89,9 @@ export class ChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
       });
       return;
     }
-    await this.channelLayer!.groupSend(this.#group, {
-      type: 'chat.message',
-      message: dto.message,
-      author: this.#name,
-      time: new Date().toISOString(),
-    });
+    const time = new Date().toISOString();
+    await this.channelLayer!.groupSend(this.#group, { type: 'chat.message', message: dto.message, author: this.#name, time });
+    await toPhoenix(this.channelLayer!, this.#room, dto.message, this.#name, time);
   }
 
   /** A line for this connection: from a member, the bot, or `groupSend` in the shell (which may send only `message`). */

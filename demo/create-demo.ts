@@ -14,6 +14,7 @@ import {
   closeChannelLayers,
   getChannelLayer,
   path,
+  rePath,
   runWorker,
   serve,
   type ChannelLayer,
@@ -24,6 +25,7 @@ import {
 import { BOT_CHANNEL, createBotApplication } from './chat-bot';
 import { CHAT_ROUTE, ChatConsumer } from './chat-consumer';
 import { LobbyConsumer } from './lobby-consumer';
+import { createRoomSocket } from './room-channel';
 import { PresenceFeed } from './presence-feed';
 import { createWebApp } from './web';
 
@@ -111,6 +113,9 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
         RateLimitMiddleware(Chat.asApp({ presence, feed }), { messagesPerSecond: options.messagesPerSecond ?? 2000 }),
       ),
       path('ws/lobby/', Lobby.asApp({ feed })),
+      // The room page: Phoenix Channels through phoenix.js (room-channel.ts). rePath, not path: the
+      // middleware hides the socket's own router, so the prefix is matched here (it serves socket/websocket).
+      rePath(/^socket\//, RateLimitMiddleware(createRoomSocket(presence, alias), { messagesPerSecond: options.messagesPerSecond ?? 2000 })),
     ]),
     options.allowedHosts ?? [],
   );

@@ -23,3 +23,4 @@ export { startShell } from './cli/repl';
 export type { ShellOptions, Shell } from './cli/repl';
 export { runWorker } from './cli/worker';
 export type { WorkerOptions, WorkerHandle } from './cli/worker';
+export * from './phoenix';

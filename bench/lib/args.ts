@@ -19,11 +19,11 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --quick                 smoke run: 1 run, tiny sizes, a few seconds (what CI runs; without rawcork)
   --runs N                repeat every scenario N times (default 3; --quick: 1)
   --scenarios a,b         only these: fanout-100, fanout-1000, rooms, latency, idle, churn, redis-cost, recovery
-  --only-servers a,b      only these servers: raw, rawcork, memory, metrics, redis, pubsub (ratios need raw;
-                          rawcork: raw ws corking per tick, a reference row; metrics: the memory
-                          server with metrics on, compared with memory), and by name only
-                          metrics, memory-history, redis-history, pubsub-history (the same with history
-                          on every room; the recovery scenario runs on these)
+  --only-servers a,b      only these servers: raw, rawcork, memory, phoenix, metrics, redis, pubsub (ratios need raw;
+                          rawcork: raw ws corking per tick, a reference row; phoenix: the Phoenix protocol on
+                          the memory layer; metrics: the memory server with metrics on, compared with memory),
+                          and by name only metrics, memory-history, redis-history, pubsub-history (the same
+                          with history on every room; the recovery scenario runs on these)
   --json PATH             also write the JSON results here (always: bench/results/latest.json)
   --redis-url URL         Redis to use (default: REDIS_URL, else a private throwaway redis-server)
   --profile               CPU-profile the servers during each send phase (bench/results/profiles/;

@@ -11,7 +11,7 @@ import type { BenchRedis } from './redis';
 import { RpcChild } from './rpc';
 
 /** The servers the bench knows. */
-export type ServerKind = 'raw' | 'rawcork' | 'memory' | 'metrics' | 'redis' | 'pubsub' | 'memory-history' | 'redis-history' | 'pubsub-history';
+export type ServerKind = 'raw' | 'rawcork' | 'memory' | 'phoenix' | 'metrics' | 'redis' | 'pubsub' | 'memory-history' | 'redis-history' | 'pubsub-history';
 
 export interface ServerKindInfo {
   label: string;
@@ -19,6 +19,8 @@ export interface ServerKindInfo {
   args: string[];
   processes: number;
   usesRedis: boolean;
+  /** What the load generator speaks to it. Default `tutorial`. */
+  protocol?: 'tutorial' | 'phoenix';
 }
 
 export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
@@ -26,6 +28,8 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
   // Reference only (ratios stay against `raw`): the same server corking each member's socket per tick, as Switchyard does.
   rawcork: { label: 'raw ws + cork (reference)', script: 'raw-ws-server.ts', args: ['cork'], processes: 1, usesRedis: false },
   memory: { label: 'switchyard memory', script: 'switchyard-server.ts', args: ['memory'], processes: 1, usesRedis: false },
+  // The Phoenix protocol (phoenixSocket + a channel broadcasting each push) on the memory layer; compared with `memory`.
+  phoenix: { label: 'switchyard phoenix memory', script: 'switchyard-server.ts', args: ['memory', 'phoenix'], processes: 1, usesRedis: false, protocol: 'phoenix' },
   // Only when asked for (--only-servers memory,metrics): the memory server with metrics: true, scraped every 5 s.
   metrics: { label: 'switchyard memory + metrics', script: 'switchyard-server.ts', args: ['memory', 'metrics'], processes: 1, usesRedis: false },
   redis: { label: 'switchyard redis core ×2', script: 'switchyard-server.ts', args: ['redis'], processes: 2, usesRedis: true },

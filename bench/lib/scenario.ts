@@ -3,6 +3,7 @@
  * (and Redis) CPU time read from /proc right around the load generator's
  * send phase.
  */
+import { SERVER_KINDS } from './cluster';
 import type { ChurnArgs, ChurnResult, ConnectArgs, ConnectResult, RoomPlan, SendArgs, SendResult } from '../loadgen/loadgen';
 import type { ServerCluster, ServerKind } from './cluster';
 import path from 'node:path';
@@ -61,7 +62,13 @@ export function checkFds(ctx: ScenarioContext, cluster: ServerCluster, connectio
 export async function connectRooms(ctx: ScenarioContext, cluster: ServerCluster, rooms: RoomPlan[]): Promise<ConnectResult> {
   const total = rooms.reduce((n, r) => n + r.clients, 0);
   checkFds(ctx, cluster, total);
-  const args: ConnectArgs = { servers: cluster.urls, rooms, concurrency: ctx.sizes.connectConcurrency, timeoutMs: 15_000 };
+  const args: ConnectArgs = {
+    servers: cluster.urls,
+    rooms,
+    concurrency: ctx.sizes.connectConcurrency,
+    timeoutMs: 15_000,
+    protocol: SERVER_KINDS[cluster.kind].protocol ?? 'tutorial',
+  };
   return ctx.loadgen.call<ConnectResult>('connect', args, 180_000);
 }
 

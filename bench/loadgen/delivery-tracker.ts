@@ -149,7 +149,9 @@ export class DeliveryTracker {
       body = text.slice(12, -2);
     } else {
       try {
-        body = (JSON.parse(text) as { message?: unknown }).message;
+        const value = JSON.parse(text) as { message?: unknown } | unknown[];
+        // A Phoenix v2 broadcast: [join_ref, ref, topic, event, {message}].
+        body = Array.isArray(value) ? (value[4] as { message?: unknown } | null)?.message : value.message;
       } catch {
         body = undefined;
       }

@@ -23,6 +23,13 @@ export interface ConnectArgs {
   concurrency: number;
   /** Give up on a handshake after this long. */
   timeoutMs: number;
+  /**
+   * `tutorial` (default): `/ws/chat/<room>/`, frames `{"message": ...}`.
+   * `phoenix`: `/socket/websocket?vsn=2.0.0`, each client joins `room:<room>`
+   * and sends `new_msg` pushes `{message}`; broadcasts arrive as
+   * `[null, null, topic, "new_msg", {"message": ...}]`.
+   */
+  protocol?: 'tutorial' | 'phoenix';
 }
 
 export interface ConnectResult {
@@ -70,6 +77,8 @@ interface Client {
   ws: WebSocket;
   room: number;
   member: number;
+  /** The Phoenix topic, when the protocol is phoenix. */
+  topic?: string;
 }
 
 /** Hard bound on connections one load generator opens. */
@@ -86,6 +95,25 @@ let phase = 0;
 
 function roomUrl(base: string, room: string): string {
   return `${base}/ws/chat/${encodeURIComponent(room)}/`;
+}
+
+let protocol: 'tutorial' | 'phoenix' = 'tutorial';
+
+/** Join `topic` on a Phoenix socket and wait for the ok reply. */
+function phoenixJoin(ws: WebSocket, topic: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no join reply for ${topic} within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (data: Buffer): void => {
+      const [, ref, , event, payload] = JSON.parse(data.toString()) as [unknown, unknown, unknown, string, { status?: string }];
+      if (ref !== 'join' || event !== 'phx_reply') return;
+      clearTimeout(timer);
+      ws.removeListener('message', onMessage);
+      if (payload?.status === 'ok') resolve();
+      else reject(new Error(`join of ${topic} refused: ${JSON.stringify(payload)}`));
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify(['join', 'join', topic, 'phx_join', {}]));
+  });
 }
 
 function open(url: string, timeoutMs: number): Promise<WebSocket> {
@@ -110,7 +138,8 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
   const total = args.rooms.reduce((n, r) => n + r.clients, 0);
   if (clients.length + total > MAX_CONNECTIONS) throw new Error(`refusing to open ${total} connections: the bench caps one load generator at ${MAX_CONNECTIONS}`);
   if (clients.length > 0) throw new Error('connect called twice without closeAll');
-  const plan: Array<{ url: string; room: number; member: number }> = [];
+  protocol = args.protocol ?? 'tutorial';
+  const plan: Array<{ url: string; room: number; member: number; topic?: string }> = [];
   rooms = [];
   senderClients = [];
   let n = 0;
@@ -121,7 +150,9 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
         senderIds.push(senderClients.length);
         senderClients.push(plan.length);
       }
-      plan.push({ url: roomUrl(args.servers[n++ % args.servers.length]!, room.name), room: r, member: m });
+      const base = args.servers[n++ % args.servers.length]!;
+      if (protocol === 'phoenix') plan.push({ url: `${base}/socket/websocket?vsn=2.0.0`, room: r, member: m, topic: `room:${room.name}` });
+      else plan.push({ url: roomUrl(base, room.name), room: r, member: m });
     }
     rooms.push({ size: room.clients, senders: room.senders, senderIds });
   });
@@ -135,7 +166,8 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
       const p = plan[i]!;
       try {
         const ws = await open(p.url, args.timeoutMs);
-        opened[i] = { ws, room: p.room, member: p.member };
+        if (p.topic !== undefined) await phoenixJoin(ws, p.topic, args.timeoutMs);
+        opened[i] = { ws, room: p.room, member: p.member, ...(p.topic !== undefined ? { topic: p.topic } : {}) };
       } catch (error) {
         firstError ??= error as Error;
       }
@@ -191,7 +223,10 @@ function send(args: SendArgs): Promise<SendResult> {
       inflight[s]!++;
       t.sent(s, n);
       if (firstSend === 0) firstSend = now;
-      clients[senderClients[s]!]!.ws.send(`{"message":"${t.phase}:${s}:${n}:${now.toFixed(3)}"}`);
+      const client = clients[senderClients[s]!]!;
+      const message = `{"message":"${t.phase}:${s}:${n}:${now.toFixed(3)}"}`;
+      // A Phoenix push without a ref: the server sends no reply, only the broadcast.
+      client.ws.send(client.topic === undefined ? message : `["join",null,"${client.topic}","new_msg",${message}]`);
     };
     const doneSending = () => {
       const now = performance.now();

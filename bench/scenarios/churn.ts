@@ -4,7 +4,7 @@ import { measuredChurn, type Scenario } from '../lib/scenario';
 export const churn: Scenario = {
   name: 'churn',
   title: (sizes) => `${sizes.churn.concurrency} loops opening and closing connections for ${sizes.churn.seconds} s over ${sizes.churn.rooms} rooms`,
-  appliesTo: (kind) => kind !== 'rawcork',
+  appliesTo: (kind) => kind !== 'rawcork' && kind !== 'phoenix',
   async run(ctx) {
     const c = ctx.sizes.churn;
     ctx.step('churning');

@@ -11,7 +11,7 @@ export function idleScenario(startCluster: (kind: import('../lib/cluster').Serve
     name: 'idle',
     title: (sizes) =>
       `${sizes.idle.connections} connections in ${sizes.idle.rooms} rooms: memory per connection, then 1 sender per room × ${sizes.idle.chatMessages} messages while all are held`,
-    appliesTo: (kind) => kind !== 'rawcork',
+    appliesTo: (kind) => kind !== 'rawcork' && kind !== 'phoenix',
     freshServers: (sizes) => sizes.idle.freshServers,
     async run(ctx) {
       const idle = ctx.sizes.idle;

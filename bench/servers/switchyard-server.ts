@@ -12,6 +12,7 @@ import { URLRouter, path } from '../../src/routing/url-router';
 import { createServer } from '../../src/server/server';
 import { BenchChatConsumer } from './bench-chat-consumer';
 import { BenchRecoveryConsumer } from './bench-recovery-consumer';
+import { benchPhoenixSocket } from './bench-room-channel';
 import { runServerChild } from './server-child';
 
 const LAYER_URLS: Record<string, (redis: string) => string> = {
@@ -47,12 +48,15 @@ runServerChild(async () => {
   });
   // Create the layer (and its Redis connections) before the first client.
   getChannelLayer();
-  const application = ProtocolTypeRouter({
-    websocket: URLRouter([
-      path('ws/chat/<roomName>/', BenchChatConsumer.asApp()),
-      ...(withHistory ? [path('ws/recover/<roomName>/', BenchRecoveryConsumer.asApp())] : []),
-    ]),
-  });
+  // argv[3] `phoenix`: the Phoenix protocol at /socket instead of the tutorial consumer.
+  const websocket =
+    process.argv[3] === 'phoenix'
+      ? URLRouter([path('socket/', benchPhoenixSocket())])
+      : URLRouter([
+          path('ws/chat/<roomName>/', BenchChatConsumer.asApp()),
+          ...(withHistory ? [path('ws/recover/<roomName>/', BenchRecoveryConsumer.asApp())] : []),
+        ]);
+  const application = ProtocolTypeRouter({ websocket });
   const metrics = process.argv[3] === 'metrics';
   // The load generator opens every connection from one address: no per-address limit here.
   const server = createServer(application, { maxConnections: 50_000, maxConnectionsPerAddress: Infinity, metrics });

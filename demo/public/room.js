@@ -1,6 +1,7 @@
 // A chat room page: the message log, the composer and the live presence list,
-// all over /ws/chat/<room>/?events=1.
-'use strict';
+// over Phoenix Channels with the phoenix.js client (topic room:<room>, Presence).
+import { Socket, Presence } from '/static/vendor/phoenix.mjs';
+
 (function () {
   var Demo = window.Demo;
   var MAX_LOG = 500;          // older lines are dropped: a busy room stays light
@@ -27,7 +28,6 @@
   var members = new Map();     // id -> {id, name, connections}
   var drawScheduled = false;
   var socket = null;
-  var retryDelay = 500;
   var errorTimer = 0;
   var last = { author: null, time: 0 };
 
@@ -141,17 +141,21 @@
     more.textContent = 'and ' + (all.length - MAX_LISTED) + ' more';
   }
 
-  function applyDiff(frame) {
-    var small = frame.joins.length + frame.leaves.length <= 3;
-    frame.joins.forEach(function (m) {
-      if (small && !members.has(m.id)) addNotice(m.name + ' joined');
-      members.set(m.id, m);
+  // Joins and leaves of one sync are announced when they are few (not the first list).
+  var pendingNotices = [];
+  var firstSync = true;
+
+  function fromPresence(presence) {
+    var next = new Map();
+    presence.list(function (key, entry) {
+      var metas = entry.metas || [];
+      var name = (metas[0] && typeof metas[0].name === 'string') ? metas[0].name : key;
+      next.set(key.toLowerCase(), { id: key.toLowerCase(), name: name, connections: metas.length });
     });
-    frame.leaves.forEach(function (id) {
-      var gone = members.get(id);
-      if (small && gone) addNotice(gone.name + ' left');
-      members.delete(id);
-    });
+    members = next;
+    if (!firstSync && pendingNotices.length <= 3) pendingNotices.forEach(addNotice);
+    pendingNotices = [];
+    firstSync = false;
     scheduleDraw();
   }
 
@@ -170,34 +174,8 @@
 
   // ----------------------------------------------------------- the socket
 
-  function onFrame(event) {
-    var data;
-    try {
-      data = JSON.parse(event.data);
-    } catch (e) {
-      return;
-    }
-    switch (data.type) {
-      case 'chat.message':
-        addMessage(data);
-        return;
-      case 'welcome':
-        me = data.you;
-        document.getElementById('me').textContent = data.you.name;
-        return;
-      case 'presence.state':
-        members = new Map(data.members.map(function (m) { return [m.id, m]; }));
-        scheduleDraw();
-        return;
-      case 'presence.diff':
-        applyDiff(data);
-        return;
-      case 'error':
-        showError(data.detail || data.code);
-        return;
-      default:
-        if (typeof data.message === 'string') addMessage(data); // a plain {"message"} frame
-    }
+  function onLine(payload) {
+    addMessage({ message: payload.body, author: payload.name, time: payload.time, private: payload.private === true });
   }
 
   function setOpen(open) {
@@ -206,31 +184,59 @@
     if (open) input.focus();
   }
 
+  var channel = null;
+
   function connect(name) {
     Demo.setStatus('connecting', 'Connecting…');
-    socket = new WebSocket(Demo.wsUrl('/ws/chat/' + encodeURIComponent(room) + '/?events=1&name=' + encodeURIComponent(name)));
-    socket.onopen = function () {
-      retryDelay = 500;
-      Demo.setStatus('open', 'Connected');
-      setOpen(true);
-    };
-    socket.onmessage = onFrame;
-    socket.onclose = function (event) {
+    socket = new Socket('/socket', { params: { name: name } });
+    socket.onError(function () {
+      setOpen(false);
+      Demo.setStatus('closed', 'Reconnecting…');
+    });
+    socket.onClose(function (event) {
       setOpen(false);
       members.clear();
       scheduleDraw();
-      var why = event.code === 1008 ? 'Too many messages. ' : '';
+      var why = event && event.code === 1008 ? 'Too many messages. ' : '';
       Demo.setStatus('closed', why + 'Reconnecting…');
-      setTimeout(function () { connect(name); }, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 10000);
-    };
+    });
+    channel = socket.channel('room:' + room, {});
+    var presence = new Presence(channel);
+    presence.onJoin(function (key, current, joined) {
+      if (!current) pendingNotices.push((joined.metas[0] && joined.metas[0].name || key) + ' joined');
+    });
+    presence.onLeave(function (key, current, left) {
+      if (current.metas.length === 0) pendingNotices.push((left.metas[0] && left.metas[0].name || key) + ' left');
+    });
+    presence.onSync(function () {
+      fromPresence(presence);
+    });
+    channel.on('new_msg', onLine);
+    channel.join()
+      .receive('ok', function (reply) {
+        me = { id: reply.name.toLowerCase(), name: reply.name };
+        document.getElementById('me').textContent = reply.name;
+        firstSync = true;
+        Demo.setStatus('open', 'Connected');
+        setOpen(true);
+      })
+      .receive('error', function (reply) {
+        Demo.setStatus('closed', String(reply && reply.reason || 'Cannot join this room'));
+      });
+    socket.connect();
   }
 
   function send() {
     var text = input.value;
-    if (text === '' || !socket || socket.readyState !== WebSocket.OPEN) return;
-    // Checked by the server (trimmed, not empty, at most 2000): its error frame is shown.
-    socket.send(JSON.stringify({ message: text }));
+    if (text === '' || !channel || !socket.isConnected()) return;
+    // Checked by the server (trimmed, not empty, at most 2000): its error reply is shown.
+    channel.push('new_msg', { body: text })
+      .receive('error', function (reply) {
+        showError(String(reply && reply.reason || 'not sent'));
+      })
+      .receive('timeout', function () {
+        showError('not sent: no answer from the server');
+      });
     input.value = '';
     updateCounter();
   }

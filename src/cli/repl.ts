@@ -11,7 +11,8 @@ import * as repl from 'node:repl';
 import { PassThrough } from 'node:stream';
 import { inspect } from 'node:util';
 import { ReceiveAborted, ReceiveTimeout } from '../errors';
-import type { ChannelLayer, LayerMessage } from '../layers/channel-layer';
+import type { ChannelLayer, LayerMessage, MessageValue } from '../layers/channel-layer';
+import { broadcast } from '../phoenix/broadcast';
 import type { PresenceTracker } from '../presence/presence-tracker';
 
 /** Options of startShell. */
@@ -65,6 +66,9 @@ function verbatim(text: string): object {
 const HELP = `Helpers (all return promises: use await):
   groupSend(group, message)    send to every member of a group, e.g.
                                await groupSend('chat_lobby', { type: 'chat.message', message: 'hi' })
+  broadcast(topic, event, payload)
+                               a Phoenix broadcast to every socket joined to topic, e.g.
+                               await broadcast('room:lobby', 'new_msg', { body: 'hi', name: 'shell' })
   send(channel, message)       send to one channel
   newChannel(prefix?)          a fresh process-local channel name
   receive(channel, timeoutMs?) next message on a channel (default timeout %TIMEOUT% ms)
@@ -98,6 +102,7 @@ export function shellHelpers(layer: ChannelLayer, receiveTimeoutMs = 5000, prese
     layer,
     groupSend: (group: string, message: LayerMessage) => layer.groupSend(group, ownRealm(message)),
     send: (channel: string, message: LayerMessage) => layer.send(channel, ownRealm(message)),
+    broadcast: (topic: string, event: string, payload: MessageValue = {}) => broadcast(topic, event, ownRealm(payload), { layer }),
     newChannel: (prefix?: string) => layer.newChannel(prefix),
     members: (group: string) => layer.groupMembers(group),
     receive: async (channel: string, timeoutMs = receiveTimeoutMs) => {

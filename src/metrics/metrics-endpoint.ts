@@ -6,7 +6,8 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvalidOption, MissingPeerDependency } from '../errors';
+import { InvalidOption } from '../errors';
+import { requirePeer } from '../peer-dependency';
 import { switchyardMetrics } from './collectors';
 import { instrumentation } from './instrumentation';
 

@@ -19,6 +19,14 @@ export interface PresenceMember {
   connections: number;
 }
 
+/** One connection of a member (a tab, a device), as `connectionsOf` reports it. */
+export interface PresenceConnection {
+  connection: string;
+  meta: PresenceMeta;
+  /** When it was tracked (the tracking node's clock, ms). */
+  at: number;
+}
+
 /** A member-level change: `join` on its first connection, `leave` after its last, `update` in between. */
 export interface PresenceChange extends PresenceMember {
   kind: 'join' | 'update' | 'leave';
@@ -173,6 +181,18 @@ export class PresenceState {
   get(group: string, member: string): PresenceMember | undefined {
     const entry = this.#index.get(group)?.get(member);
     return entry === undefined ? undefined : { id: member, meta: entry.meta, connections: entry.connections };
+  }
+
+  /** Every connection of `member` in `group`, on every node, oldest first. */
+  connectionsOf(group: string, member: string): PresenceConnection[] {
+    const out: PresenceConnection[] = [];
+    if (this.#index.get(group)?.get(member) === undefined) return out;
+    for (const groups of this.#nodes.values()) {
+      const connections = groups.get(group)?.get(member);
+      if (connections === undefined) continue;
+      for (const [connection, { meta, at }] of connections) out.push({ connection, meta, at });
+    }
+    return out.sort((a, b) => a.at - b.at);
   }
 
   /** Groups with at least one member present. */

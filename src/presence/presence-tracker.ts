@@ -24,7 +24,7 @@ import type { ChannelLayer, LayerMessage } from '../layers/channel-layer';
 import { sealMessage } from '../layers/message';
 import { assertGroupName } from '../layers/names';
 import { BYE, DELTA, HEARTBEAT, HELLO, STATE, SYNC, isEntry, isOp, isPresenceMessage, type PresenceOp, type PresenceWireMessage } from './presence-messages';
-import { PresenceState, type PresenceChange, type PresenceMember, type PresenceMeta } from './presence-state';
+import { PresenceState, type PresenceChange, type PresenceConnection, type PresenceMember, type PresenceMeta } from './presence-state';
 
 /** Options of PresenceTracker. */
 export interface PresenceTrackerOptions {
@@ -187,6 +187,11 @@ export class PresenceTracker {
   /** One member of `group`, or undefined when absent. */
   get(group: string, member: string): PresenceMember | undefined {
     return this.#state.get(group, member);
+  }
+
+  /** Every connection (tab, device) of `member` in `group`, on every node, oldest first. */
+  connections(group: string, member: string): PresenceConnection[] {
+    return this.#state.connectionsOf(group, member);
   }
 
   /** Groups with at least one member present. */

@@ -38,7 +38,8 @@ import {
 jest.setTimeout(60_000);
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const SHELL_LINE = "await groupSend('chat_lobby', {type: 'chat.message', message: 'hello from the shell'})";
+// The room page speaks Phoenix Channels: the shell broadcasts to its topic.
+const SHELL_LINE = "await broadcast('room:lobby', 'new_msg', {body: 'hello from the shell', name: 'shell'}); 'broadcast sent'";
 
 let browser: Browser;
 
@@ -139,7 +140,7 @@ describe('the demo in a browser', () => {
       linusUrl: url,
       async shell() {
         child.writeLine(SHELL_LINE);
-        await child.waitFor(/\{ dropped: 0 \}/);
+        await child.waitFor(/'broadcast sent'/);
       },
       screenshot: path.join(ARTIFACTS, 'demo-room.png'),
     });
@@ -160,7 +161,7 @@ describe('the demo in a browser', () => {
         async shell() {
           const shell = spawnSwitchyard(['shell'], env);
           shell.writeLine(SHELL_LINE);
-          await shell.waitFor(/\{ dropped: 0 \}/);
+          await shell.waitFor(/'broadcast sent'/);
           shell.process.stdin.end();
           expect(await shell.exited).toBe(0);
         },
