@@ -16,7 +16,10 @@ import { closeAll, connectClient, startServer, tryConnect, type TestClient } fro
 import { ROOT, cleanEnv, spawnNode, stopAll } from '../demo/processes';
 import { redisLayerUrl } from '../demo/redis-url';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
+// A tsx child compiles the sources on start: on a loaded two-core machine that alone
+// has taken over 30 s, so startup gets a bound of its own (message round trips keep theirs).
+const STARTUP_MS = 60_000;
 
 const TUTORIAL = path.join(ROOT, 'docs', 'tutorial');
 const CODE = path.join(TUTORIAL, 'code');
@@ -129,7 +132,7 @@ describe('the tutorial steps run', () => {
     const env = cleanEnv({ CHANNEL_LAYER_URL: layerUrl, PORT: '0' });
     try {
       const servers = [0, 1].map(() => spawnNode(['--import', 'tsx', path.join(CODE, 'step2', 'server.ts')], env));
-      const urls = await Promise.all(servers.map((child) => child.waitFor(/chat listening on http:\/\/(\S+)/, 30_000)));
+      const urls = await Promise.all(servers.map((child) => child.waitFor(/chat listening on http:\/\/(\S+)/, STARTUP_MS)));
       const ada = await connectClient(`ws://${urls[0]}/ws/chat/lobby/`);
       const grace = await connectClient(`ws://${urls[1]}/ws/chat/lobby/`);
       expect(await said(ada, 'across processes', grace)).toEqual({ message: 'across processes' });
