@@ -6,7 +6,7 @@
  */
 import type { Application, HttpScope, Receive, Scope, Send, UrlRoute, WebsocketScope } from '../application';
 import { InvalidRoutePattern, RouteNotFound } from '../errors';
-import { recordRoute } from '../metrics/instrumentation';
+import { recordRoute } from '../metrics/connection-tag';
 import type { PathParams, RoutedScope } from './path-params';
 import { compilePathPattern, compileRegexPattern, stripLeadingSlash, type CompiledPattern } from './patterns';
 
