@@ -7,7 +7,7 @@
 import type { Application, ConsumerClass, HttpScope, Receive, Scope, Send, UrlRoute, WebsocketScope } from '../application';
 import { InvalidRoutePattern, RouteNotFound } from '../errors';
 import { returnedFunction, routeApplication } from './route-application';
-import { recordRoute } from '../metrics/instrumentation';
+import { recordRoute } from '../metrics/connection-tag';
 import type { PathParams, RoutedScope } from './path-params';
 import { compilePathPattern, compileRegexPattern, stripLeadingSlash, type CompiledPattern } from './patterns';
 

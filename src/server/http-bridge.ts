@@ -8,7 +8,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Application, Event, HttpInputEvent, HttpScope, Receive } from '../application';
 import { InvalidEvent, handshakeStatusOf } from '../errors';
-import { httpResponseStarted } from '../metrics/instrumentation';
+import { httpResponseStarted } from '../metrics/connection-tag';
 
 const EMPTY = new Uint8Array(0);
 const DISCONNECT = Object.freeze({ type: 'http.disconnect' }) as HttpInputEvent;

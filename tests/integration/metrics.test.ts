@@ -13,7 +13,7 @@ import { RateLimitMiddleware } from '../../src/middleware/rate-limit';
 import { PresenceTracker } from '../../src/presence';
 import { ProtocolTypeRouter } from '../../src/routing/protocol-type-router';
 import { URLRouter, path } from '../../src/routing/url-router';
-import { setConnectionProtocol } from '../../src/metrics/instrumentation';
+import { setConnectionProtocol } from '../../src/metrics/connection-tag';
 import { closeAll, connectClient, deferred, handshakeRequest, rawConnect, startServer, tryConnect, waitFor, type StartedServer } from '../helpers';
 import { parsePrometheusText, sampleValue, seriesKeys, type ParsedFamily } from '../helpers/prometheus-text';
 

@@ -1,6 +1,7 @@
 /** The plain counters behind /metrics: bounded labels, histograms, connection tags. */
 import { BoundedLabels, PlainHistogram } from '../../../src/metrics/plain-histogram';
-import { ConnectionTag, Instrumentation, instrumentation, recordRoute, CONNECTION_TAG, refusalReasonOf, dropReasonOf } from '../../../src/metrics/instrumentation';
+import { ConnectionTag, recordRoute } from '../../../src/metrics/connection-tag';
+import { Instrumentation, instrumentation, CONNECTION_TAG, refusalReasonOf, dropReasonOf } from '../../../src/metrics/instrumentation';
 
 describe('BoundedLabels', () => {
   it('keeps the first `limit` values and maps every later one (and over-long ones) to other', () => {
