@@ -45,8 +45,9 @@ SWITCHYARD_LOG_FORMAT, SWITCHYARD_DASHBOARD_TOKEN.
 SIGTERM or SIGINT shuts down gracefully: /readyz turns 503, WebSockets close with 1001, then the
 process exits 0.
 
-Example:
-  switchyard serve demo/app.ts --port 8000
+Examples:
+  switchyard serve app.js --port 8000          # app.js: module.exports = ProtocolTypeRouter({ websocket: routes })
+  switchyard serve app.ts:application          # a TypeScript module: needs tsx in your project (npm install -D tsx)
 `;
 
 export const SHELL_HELP = `Usage: switchyard shell [module]
@@ -82,6 +83,6 @@ Environment: CHANNEL_LAYER_URL, REDIS_URL. Use a shared layer (Redis) so that ot
 processes can reach the worker; on the embedded memory layer only this process can.
 SIGTERM or SIGINT stops reading, ends the instances, and exits 0.
 
-Example:
-  CHANNEL_LAYER_URL=redis://127.0.0.1:6379 switchyard worker demo/worker.ts chat-bot
+Example (the demo's /help and /who bot, from a checkout of Switchyard):
+  CHANNEL_LAYER_URL=redis://127.0.0.1:6379 switchyard worker demo/bot.ts chat-bot
 `;

@@ -6,8 +6,8 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import * as repl from 'node:repl';
+import type * as readline from 'node:readline';
+import type * as repl from 'node:repl';
 import { PassThrough } from 'node:stream';
 import { inspect } from 'node:util';
 import { ReceiveAborted, ReceiveTimeout } from '../errors';
@@ -144,7 +144,8 @@ export function startShell(options: ShellOptions): Shell {
   const terminal = options.terminal ?? Boolean((input as { isTTY?: boolean }).isTTY && (output as { isTTY?: boolean }).isTTY);
   // Not a terminal: the REPL reads a private stream we feed line by line.
   const replInput = terminal ? input : new PassThrough();
-  const server = repl.start({
+  // node:repl and node:readline load with the first shell: the package barrel exports startShell.
+  const server = (require('node:repl') as typeof repl).start({
     input: replInput,
     output,
     prompt: options.prompt ?? 'switchyard> ',
@@ -180,7 +181,7 @@ function feedLines(source: NodeJS.ReadableStream, sink: PassThrough, server: rep
     open = false;
     ready();
   });
-  const lines = readline.createInterface({ input: source, crlfDelay: Infinity, terminal: false });
+  const lines = (require('node:readline') as typeof readline).createInterface({ input: source, crlfDelay: Infinity, terminal: false });
   void (async () => {
     try {
       for await (const line of lines) {

@@ -3,10 +3,11 @@
  * WebSocket upgrades (ws in noServer mode), bounded at every step, with a
  * graceful, bounded shutdown.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import * as http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { Application, Scope } from '../application';
 import { announceDefaultLayer } from '../layers/layer-report';
 import { channelLayerSource, closeChannelLayers } from '../layers/registry';
@@ -98,7 +99,10 @@ export class SwitchyardServer {
     this.#metrics = o.metrics === false ? null : new MetricsEndpoint(o.metrics === true ? {} : o.metrics);
     this.#dashboard = o.dashboard === false ? null : new Dashboard(o.dashboard);
 
-    this.#wss = new WebSocketServer({
+    // ws is loaded with the first server, not with the package: importing
+    // switchyard-channels for its consumers, layers or communicators stays cheap.
+    const { WebSocketServer: WsServer } = require('ws') as typeof import('ws');
+    this.#wss = new WsServer({
       noServer: true,
       clientTracking: false,
       maxPayload: o.maxPayload,
