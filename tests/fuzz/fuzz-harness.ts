@@ -256,7 +256,7 @@ async function closeWithin(ws: WebSocket, closed: Promise<number>, report: FuzzR
 }
 
 async function frameFlood(rng: Prng, url: string, maxPayload: number, report: FuzzReport): Promise<void> {
-  const route = rng.pick(['/echo', '/json', '/chat/fuzz-a', '/chat/fuzz-b']);
+  const route = rng.pick(['/echo', '/json', '/dto', '/chat/fuzz-a', '/chat/fuzz-b']);
   const opened = await openClient(`${url}${route}`, [], { perMessageDeflate: false });
   report.fuzzConnections++;
   if (opened === null || !('ws' in opened)) return;
