@@ -16,6 +16,7 @@ import { FUZZ_JWT_SECRET, GOOD_ORIGIN, fuzzApplication } from './fuzz-apps';
 import { Prng, randomFrame } from './random-input';
 import { malformedHandshakes, rawHandshake, rawProtocolViolation, type RawOutcome } from './raw-clients';
 import { WellBehavedChat, WellBehavedEcho } from './well-behaved';
+import { scaled } from '../setup/calibrate';
 
 /** Options of a fuzz run. */
 export interface FuzzOptions {
@@ -55,7 +56,8 @@ export interface FuzzReport {
   heap: { baseline: number; after: number; gcAvailable: boolean };
 }
 
-const CAP_MS = 4_000;
+// How long a misbehaving client waits for the server's answer: longer on a loaded machine.
+const CAP_MS = scaled(4_000);
 
 function gcFunction(): (() => void) | null {
   const existing = (globalThis as { gc?: () => void }).gc;
