@@ -22,6 +22,7 @@ import { launchBrowser, type Browser } from './browser';
 import { ROOT, cleanEnv, spawnSwitchyard, startDemoProcess, stopAll } from './processes';
 import { redisLayerUrl } from './redis-url';
 import { wsBase } from './demo-clients';
+import { scaled } from '../setup/calibrate';
 import {
   lines,
   memberIds,
@@ -35,7 +36,7 @@ import {
   watchErrors,
 } from './room-page';
 
-jest.setTimeout(60_000);
+jest.setTimeout(scaled(60_000));
 
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 // The room page speaks Phoenix Channels: the shell broadcasts to its topic.

@@ -4,6 +4,7 @@
  * (presence frames interleave with chat frames), within a bound.
  */
 import { connectClient, type TestClient } from '../helpers';
+import { scaled } from '../setup/calibrate';
 
 /** Any frame the demo sends, parsed. */
 export type Frame = Record<string, unknown> & { type?: string };
@@ -22,7 +23,8 @@ export function joinRoom(baseUrl: string, room: string, name?: string, options: 
 }
 
 /** The next frame for which `match` is true; frames before it are dropped. Fails after `ms` or on close. */
-export async function nextFrame(client: TestClient, match: (frame: Frame) => boolean, what: string, ms = 5000): Promise<Frame> {
+export async function nextFrame(client: TestClient, match: (frame: Frame) => boolean, what: string, bound = 5000): Promise<Frame> {
+  const ms = scaled(bound);
   const deadline = Date.now() + ms;
   const seen: Frame[] = [];
   for (;;) {

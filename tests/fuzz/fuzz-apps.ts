@@ -3,7 +3,10 @@
  * behind a rate limit, a group chat over a channel layer, and a route behind
  * origin and token checks. Written against the raw event contract.
  */
+import { IsString, MaxLength } from 'class-validator';
 import type { Application, Scope } from '../../src/application';
+import { DefaultAction } from '../../src/consumers/decorators';
+import { JsonWebsocketConsumer } from '../../src/consumers/json-websocket-consumer';
 import { RouteNotFound } from '../../src/errors';
 import type { ChannelLayer } from '../../src/layers/channel-layer';
 import { OriginValidator } from '../../src/middleware/origin-validator';
@@ -80,11 +83,27 @@ function chat(layer: ChannelLayer): Application {
   };
 }
 
+class FuzzMessageDto {
+  @IsString()
+  @MaxLength(10_000)
+  message!: string;
+}
+
+/** The JSON consumer path with DTO validation (wide objects and deep unknown fields land here). */
+class DtoConsumer extends JsonWebsocketConsumer {
+  static override channelLayerAlias = 'fuzz-no-layer';
+  @DefaultAction(FuzzMessageDto)
+  async say(dto: FuzzMessageDto): Promise<void> {
+    await this.sendJson({ type: 'ok', length: dto.message.length });
+  }
+}
+
 /** The routed application the fuzz server runs. */
 export function fuzzApplication(layer: ChannelLayer): Application {
   const routes: Array<[string, Application]> = [
     ['/echo', echo],
     ['/json', RateLimitMiddleware(json, { messagesPerSecond: 2_000, burst: 500, onLimit: 'error-frame' })],
+    ['/dto', RateLimitMiddleware(DtoConsumer.asApp(), { messagesPerSecond: 2_000, burst: 500, onLimit: 'error-frame' })],
     ['/chat/', chat(layer)],
     ['/secure', OriginValidator(TokenAuthMiddleware(echo, { secret: FUZZ_JWT_SECRET }), [GOOD_ORIGIN])],
   ];

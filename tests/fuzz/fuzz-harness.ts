@@ -16,6 +16,7 @@ import { FUZZ_JWT_SECRET, GOOD_ORIGIN, fuzzApplication } from './fuzz-apps';
 import { Prng, randomFrame } from './random-input';
 import { malformedHandshakes, rawHandshake, rawProtocolViolation, type RawOutcome } from './raw-clients';
 import { WellBehavedChat, WellBehavedEcho } from './well-behaved';
+import { scaled } from '../setup/calibrate';
 
 /** Options of a fuzz run. */
 export interface FuzzOptions {
@@ -55,7 +56,8 @@ export interface FuzzReport {
   heap: { baseline: number; after: number; gcAvailable: boolean };
 }
 
-const CAP_MS = 4_000;
+// How long a misbehaving client waits for the server's answer: longer on a loaded machine.
+const CAP_MS = scaled(4_000);
 
 function gcFunction(): (() => void) | null {
   const existing = (globalThis as { gc?: () => void }).gc;
@@ -256,7 +258,7 @@ async function closeWithin(ws: WebSocket, closed: Promise<number>, report: FuzzR
 }
 
 async function frameFlood(rng: Prng, url: string, maxPayload: number, report: FuzzReport): Promise<void> {
-  const route = rng.pick(['/echo', '/json', '/chat/fuzz-a', '/chat/fuzz-b']);
+  const route = rng.pick(['/echo', '/json', '/dto', '/chat/fuzz-a', '/chat/fuzz-b']);
   const opened = await openClient(`${url}${route}`, [], { perMessageDeflate: false });
   report.fuzzConnections++;
   if (opened === null || !('ws' in opened)) return;

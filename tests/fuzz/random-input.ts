@@ -64,9 +64,28 @@ export class Prng {
 /** What a fuzzing client sends: a text frame, a binary frame, or a text frame with raw (possibly invalid UTF-8) bytes. */
 export type FuzzFrame = { kind: 'text'; data: string } | { kind: 'binary'; data: Buffer } | { kind: 'raw-text'; data: Buffer };
 
+/** A JSON object with a known `message` and thousands of unknown keys (validation cost). */
+export function wideObject(rng: Prng): string {
+  const keys = rng.int(200, 6000);
+  let text = '{"message":"w"';
+  for (let i = 0; i < keys; i++) text += `,"k${i}":${rng.pick(['0', '"v"', '[]', '{}', 'null'])}`;
+  return `${text}}`;
+}
+
+/** A valid message whose unknown field nests arrays or objects hundreds to thousands of levels deep. */
+export function deepUnknownField(rng: Prng, maxPayload: number): string {
+  const depth = rng.int(33, Math.min(5000, Math.floor(maxPayload / 8)));
+  const [open, close] = rng.next() < 0.5 ? ['[', ']'] : ['{"a":', '}'];
+  return `{"message":"d","x":${open.repeat(depth)}1${close.repeat(depth)}}`;
+}
+
 /** One random frame; `maxPayload` is the server's limit (some frames exceed it on purpose). */
 export function randomFrame(rng: Prng, maxPayload: number): FuzzFrame {
-  switch (rng.int(0, 8)) {
+  switch (rng.int(0, 10)) {
+    case 9:
+      return { kind: 'text', data: wideObject(rng) };
+    case 10:
+      return { kind: 'text', data: deepUnknownField(rng, maxPayload) };
     case 0:
       return { kind: 'text', data: rng.text(200) };
     case 1:

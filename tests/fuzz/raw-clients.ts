@@ -35,6 +35,12 @@ export function malformedHandshakes(rng: Prng): Array<{ name: string; bytes: str
     { name: 'many headers', bytes: handshakeRequest('/echo', Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`X-H${i}`, 'v']))) },
     { name: 'bad request target', bytes: handshakeRequest('/%zz/\u0000') },
     { name: 'unknown route', bytes: handshakeRequest(`/nope/${rng.int(0, 1e6)}`) },
+    {
+      name: 'many subprotocols',
+      bytes: handshakeRequest('/echo', { 'Sec-WebSocket-Protocol': Array.from({ length: rng.int(65, 2800) }, (_, i) => `p${i}`).join(',') }),
+    },
+    { name: 'upgrade without Host', bytes: handshakeRequest('/echo', { Host: null }) },
+    { name: 'HTTP/1.0 upgrade', bytes: handshakeRequest('/echo').replace('HTTP/1.1', 'HTTP/1.0') },
   ];
 }
 

@@ -4,6 +4,7 @@
  * child exits first or the time is up, and always says what came so far.
  */
 import type { ChildProcess } from 'node:child_process';
+import { scaled } from '../setup/calibrate';
 
 /** Called when the watched output grows; add one to `listeners` per waiting call. */
 export type OutputListener = () => void;
@@ -13,9 +14,11 @@ export function waitForOutput(
   listeners: Set<OutputListener>,
   match: () => RegExpExecArray | null,
   what: string,
-  ms: number,
+  bound: number,
   soFar: () => string,
 ): Promise<string> {
+  // A child's start-up is what a loaded machine slows most: the bound scales with it.
+  const ms = scaled(bound);
   return new Promise((resolve, reject) => {
     const check = (): void => {
       const found = match();

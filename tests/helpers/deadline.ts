@@ -4,7 +4,9 @@
  * was awaited, so a hanging test says why.
  */
 
-/** Default bound for a single wait in real-socket tests, in ms. */
+import { scaled } from '../setup/calibrate';
+
+/** Default bound for a single wait in real-socket tests, in ms (before scaling, see below). */
 export const DEFAULT_WAIT_MS = 5_000;
 
 /** Rejected when `withTimeout` runs out. */
@@ -15,8 +17,13 @@ export class WaitTimeout extends Error {
   }
 }
 
-/** Resolves like `promise`, or rejects with WaitTimeout after `ms`. The timer never outlives the wait. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Resolves like `promise`, or rejects with WaitTimeout after `ms` times the
+ * machine's calibrated slowness (tests/setup/calibrate.ts): a bound for a
+ * hanging test, never a speed claim. The timer never outlives the wait.
+ */
+export function withTimeout<T>(promise: Promise<T>, bound: number, what: string): Promise<T> {
+  const ms = scaled(bound);
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new WaitTimeout(what, ms)), ms);
     promise.then(
@@ -54,7 +61,8 @@ export function deferred<T = void>(): Deferred<T> {
  * Polls `condition` on every macrotask turn until it holds, bounded by `ms`.
  * For state that has no event to wait on (e.g. a counter); prefer events.
  */
-export async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
+export async function waitFor(condition: () => boolean, bound: number, what: string): Promise<void> {
+  const ms = scaled(bound);
   const start = Date.now();
   while (!condition()) {
     if (Date.now() - start > ms) throw new WaitTimeout(what, ms);

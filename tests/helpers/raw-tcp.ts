@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { registerCloser } from './cleanup';
+import { scaled } from '../setup/calibrate';
 import { DEFAULT_WAIT_MS, WaitTimeout } from './deadline';
 
 /** A parsed HTTP response head (the raw socket keeps the bytes after it). */
@@ -151,8 +152,9 @@ export class RawSocket {
   }
 
   /** Waits until `condition()` holds, re-checked on every chunk and on close. */
-  waitUntil(condition: () => boolean, what: string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+  waitUntil(condition: () => boolean, what: string, bound = DEFAULT_WAIT_MS): Promise<void> {
     if (condition()) return Promise.resolve();
+    const timeoutMs = scaled(bound);
     return new Promise((resolve, reject) => {
       const check = (): void => {
         if (condition()) {

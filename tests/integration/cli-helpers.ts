@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
+import { scaled } from '../setup/calibrate';
 import { waitForOutput } from '../helpers/child-output';
 
 export const ROOT = path.join(__dirname, '..', '..');
@@ -61,7 +62,8 @@ export async function killAll(): Promise<void> {
 }
 
 /** Exit code within `ms`, or fail. */
-export async function exitCode(proc: CliProcess, ms = 10_000): Promise<number | null> {
+export async function exitCode(proc: CliProcess, bound = 10_000): Promise<number | null> {
+  const ms = scaled(bound);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`still running after ${ms} ms\nstderr: ${proc.stderr()}`)), ms);

@@ -7,15 +7,16 @@ import { createClient } from 'redis';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
 import { startThrowawayCluster, type ThrowawayCluster } from '../setup/redis-server';
 import { testPrefix, within } from './redis-helpers';
+import { scaled } from '../setup/calibrate';
 
-jest.setTimeout(40_000);
+jest.setTimeout(scaled(40_000));
 
 let cluster: ThrowawayCluster;
 const layers: RedisPubSubChannelLayer[] = [];
 
 beforeAll(async () => {
   cluster = await startThrowawayCluster();
-}, 40_000);
+}, scaled(40_000));
 
 afterAll(async () => {
   await Promise.all(layers.map((layer) => layer.close()));

@@ -1,6 +1,7 @@
 /** Small bounded waits shared by the Redis integration tests. */
 import type { ChannelLayer, ChannelLayerEvents } from '../../src/layers/channel-layer';
 import { DEFAULT_WAIT_MS, withTimeout } from '../helpers/deadline';
+import { scaled } from '../setup/calibrate';
 
 /** A fresh key prefix for one test. */
 export { freshPrefix as testPrefix } from '../helpers/redis-keys';
@@ -9,8 +10,9 @@ export { freshPrefix as testPrefix } from '../helpers/redis-keys';
 export function nextEvent<E extends keyof ChannelLayerEvents>(
   layer: ChannelLayer,
   event: E,
-  timeoutMs = 10_000,
+  bound = 10_000,
 ): Promise<ChannelLayerEvents[E]> {
+  const timeoutMs = scaled(bound);
   return new Promise((resolve, reject) => {
     const listener = (...args: ChannelLayerEvents[E]): void => {
       clearTimeout(timer);

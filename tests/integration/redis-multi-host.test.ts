@@ -6,6 +6,7 @@ import { createClient } from 'redis';
 import type { ChannelLayer } from '../../src/layers/channel-layer';
 import { nonLocalName } from '../../src/layers/names';
 import { encodeMessage, queueMemberFor } from '../../src/layers/redis/codec';
+import { scaled } from '../setup/calibrate';
 import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
 import { shardIndex } from '../../src/layers/redis/sharding';
@@ -17,6 +18,8 @@ type Raw = ReturnType<typeof createClient>;
 let servers: ThrowawayRedis[] = [];
 let raw: Raw[] = [];
 let hosts: string[] = [];
+// Three fresh servers on a busy machine answer slowly at first: connection deadlines scale with the calibration.
+const LOADED = { connectTimeout: scaled(2_000), commandTimeout: scaled(3_000) };
 
 beforeAll(async () => {
   servers = await Promise.all([0, 1, 2].map(() => startThrowawayRedis()));
@@ -39,8 +42,8 @@ afterAll(async () => {
 const GROUPS = Array.from({ length: 12 }, (_, i) => `room.${i}`);
 
 describe.each([
-  ['RedisChannelLayer', (prefix: string): ChannelLayer => new RedisChannelLayer({ hosts, prefix })],
-  ['RedisPubSubChannelLayer', (prefix: string): ChannelLayer => new RedisPubSubChannelLayer({ hosts, prefix })],
+  ['RedisChannelLayer', (prefix: string): ChannelLayer => new RedisChannelLayer({ hosts, prefix, ...LOADED })],
+  ['RedisPubSubChannelLayer', (prefix: string): ChannelLayer => new RedisPubSubChannelLayer({ hosts, prefix, ...LOADED })],
 ])('%s on three Redis servers', (name, make) => {
   const layers: ChannelLayer[] = [];
   afterEach(async () => {
@@ -92,7 +95,7 @@ describe.each([
 
 it('RedisChannelLayer receives what channels_redis puts on the shard of the full channel name (its bug #1492)', async () => {
   const prefix = testPrefix('multi');
-  const layer = new RedisChannelLayer({ hosts, prefix });
+  const layer = new RedisChannelLayer({ hosts, prefix, ...LOADED });
   try {
     let channel = await layer.newChannel();
     for (let i = 0; i < 100 && shardIndex(channel, 3) === shardIndex(nonLocalName(channel), 3); i++) channel = await layer.newChannel();

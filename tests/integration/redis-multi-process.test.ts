@@ -9,8 +9,9 @@ import { deleteKeysUnder } from '../helpers/redis-keys';
 import { stopChild } from '../helpers/stop-child';
 import WebSocket from 'ws';
 import { testPrefix } from './redis-helpers';
+import { scaled } from '../setup/calibrate';
 
-jest.setTimeout(30_000);
+jest.setTimeout(scaled(30_000));
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'redis-chat-server.ts');
@@ -32,7 +33,7 @@ function startServer(layerUrl: string): Promise<ServerProcess> {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`server did not start within 15 s:\n${output}`));
-    }, 15_000);
+    }, scaled(15_000));
     const stop = (): Promise<void> => stopChild(child, 5000);
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -60,7 +61,8 @@ function connect(port: number): Promise<{ ws: WebSocket; got: string[] }> {
   });
 }
 
-function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+function until(check: () => boolean, what: string, bound = 15_000): Promise<void> {
+  const timeoutMs = scaled(bound);
   return new Promise((resolve, reject) => {
     const deadline = Date.now() + timeoutMs;
     const poll = (): void => {

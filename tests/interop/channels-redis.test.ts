@@ -12,9 +12,10 @@ import { closeChannelLayers, configureChannelLayers } from '../../src/layers/reg
 import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';
 import { WebsocketCommunicator } from '../../src/testing/websocket-communicator';
 import { startThrowawayRedis, type ThrowawayRedis } from '../setup/redis-server';
+import { scaled } from '../setup/calibrate';
 import { assertPythonStack, startDjangoApp, type DjangoApp } from './python-env';
 
-jest.setTimeout(30_000);
+jest.setTimeout(scaled(30_000));
 
 const NODE_GROUP = 'interop.node';
 const PYTHON_GROUP = 'interop.python';

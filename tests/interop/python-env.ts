@@ -7,6 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { scaled } from '../setup/calibrate';
 import { freePort } from '../setup/redis-server';
 import { stopChild } from '../helpers/stop-child';
 
@@ -67,12 +68,12 @@ export async function startDjangoApp(env: { hosts: string[]; prefix: string }): 
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const stop = (): Promise<void> => stopChild(child, 3000);
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + scaled(20_000);
   while (!(await portOpen(port))) {
     if (child.exitCode !== null) throw new Error(`daphne exited with code ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`daphne did not listen on port ${port} within 20 s:\n${output}`);
+      throw new Error(`daphne did not listen on port ${port} within ${scaled(20)} s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scaled } from './calibrate';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -58,23 +59,40 @@ export interface ThrowawayRedis {
   stop(): Promise<void>;
 }
 
+/** redis-server exited before answering: on a port picked by freePort(), another process took it in between. */
+class RedisExitedEarly extends Error {}
+
+/** Attempts on a new free port when redis-server cannot bind (the environment, not the code under test). */
+const BIND_ATTEMPTS = 3;
+
 /**
  * Start `redis-server` on a loopback port (a free one unless `port` is given,
  * e.g. to restart a killed server in place), no persistence; resolves once it answers PING.
+ * A server on a free port that exits at once (the port was taken between
+ * picking and binding it) is retried on another port; nothing else is retried.
  */
 export async function startThrowawayRedis(extraArgs: string[] = [], port?: number): Promise<ThrowawayRedis> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOnce(extraArgs, port ?? (await freePort()));
+    } catch (error) {
+      if (!(error instanceof RedisExitedEarly) || port !== undefined || attempt >= BIND_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startRedisOnce(extraArgs: string[], port: number): Promise<ThrowawayRedis> {
   const binary = redisServerBinary();
   if (!binary) throw new Error(NO_REDIS_MESSAGE);
-  port ??= await freePort();
   const child = spawn(
     binary,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', ...extraArgs],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + scaled(10_000);
   while (!(await pingRedis(url, 200))) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} on port ${port}`);
+    if (child.exitCode !== null) throw new RedisExitedEarly(`redis-server exited with code ${child.exitCode} on port ${port}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`redis-server did not answer on port ${port} within 10 s`);
@@ -135,7 +153,7 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
       timeout: 20_000,
     });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.stdout}\n${create.stderr}`);
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + scaled(30_000);
     for (const server of servers) {
       for (;;) {
         const info = spawnSync(cli, ['-p', String(server.port), 'cluster', 'info'], { encoding: 'utf8', timeout: 2000 });
