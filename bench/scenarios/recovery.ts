@@ -117,8 +117,9 @@ export const recovery: Scenario = {
     await sender.close();
 
     ctx.step('reconnecting');
-    await ctx.redis?.waitQuiet();
-    const before = ctx.redis ? await ctx.redis.commandCalls() : null;
+    const redis = SERVER_KINDS[ctx.kind].usesRedis ? ctx.redis : null;
+    await redis?.waitQuiet();
+    const before = redis ? await redis.commandCalls() : null;
     const s0 = ctx.cluster.serverCpu();
     const r0 = ctx.cluster.redisCpu();
     const l0 = cpuSeconds(process.pid);
@@ -168,8 +169,8 @@ export const recovery: Scenario = {
       outOfOrder,
       notRecovered,
     };
-    if (ctx.redis && before) {
-      const delta = commandDelta(before, await ctx.redis.commandCalls());
+    if (redis && before) {
+      const delta = commandDelta(before, await redis.commandCalls());
       let total = 0;
       for (const calls of delta.values()) total += calls;
       figures.commandsPerRecovered = total / recovered;
