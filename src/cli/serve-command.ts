@@ -87,7 +87,8 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   if (metricsAddress !== null) log.info(`metrics on http://${shownHost}:${metricsAddress.port}/metrics`);
   else if (metrics !== false) log.info(`metrics on http://${shownHost}:${address.port}/metrics`);
   const dashboardUrl = server.dashboardUrl();
-  if (dashboardUrl !== null) log.info(`dashboard at ${dashboardUrl}`);
+  // Written as is: the logger would redact the token, and printing it is the point of this line.
+  if (dashboardUrl !== null) io.stderr.write(`[switchyard] dashboard at ${dashboardUrl}\n`);
 
   log.info(`shutting down (${await wait.signal})`);
   await server.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });

@@ -37,6 +37,12 @@ const scopeLoggers = new WeakMap<object, Logger>();
  * The child logger of one connection (`{ conn: <id> }`) or HTTP request
  * (`{ req: <id> }`), made on its first log line and kept for its life.
  */
+/** A redacted copy of a scope logs under the same connection id as the original. */
+export function shareScopeLogger(from: object, to: object): void {
+  const child = scopeLoggers.get(from);
+  if (child !== undefined) scopeLoggers.set(to, child);
+}
+
 export function scopeLogger(base: Logger, scope: Scope): Logger {
   let child = scopeLoggers.get(scope);
   if (child === undefined) {

@@ -4,6 +4,7 @@
  * scope it passes inward; the server's own scope still carries the raw
  * request, so every copy that leaves for a hook or a log goes through here.
  */
+import { shareScopeLogger } from './log-fields';
 import type { Scope } from '../application';
 
 /** What replaces a credential. */
@@ -73,5 +74,6 @@ export function redactScope<S extends Scope | null>(scope: S): S {
   }
   if ('cookies' in copy) copy.cookies = REDACTED;
   if ('session' in copy) copy.session = REDACTED;
+  shareScopeLogger(scope, copy);
   return copy as S;
 }

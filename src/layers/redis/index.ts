@@ -27,7 +27,7 @@ export type { RedisChannelLayerOptions } from './redis-channel-layer';
 export { RedisPubSubChannelLayer } from './redis-pubsub-channel-layer';
 export type { RedisPubSubChannelLayerOptions } from './redis-pubsub-channel-layer';
 export type { RedisLayerOptions, RedisClientExtraOptions } from './redis-options';
-export type { LivenessOptions } from './process-liveness';
+export type { LivenessOptions } from './liveness-options';
 export { crc32, shardIndex } from './sharding';
 export { ASGI_CHANNEL_KEY } from './codec';
 

@@ -18,12 +18,8 @@ import { positiveOption } from '../../option-checks';
 import type { RedisNode } from './connection';
 
 /** The `liveness` option of the Redis layers. */
-export interface LivenessOptions {
-  /** Seconds between beats and between checks for dead processes. Default 10. */
-  interval?: number;
-  /** Seconds without a beat after which a process counts as dead. Default 30. */
-  timeout?: number;
-}
+import type { LivenessOptions } from './liveness-options';
+export type { LivenessOptions };
 
 /** What the tracker needs from its layer. */
 export interface LivenessHost {

@@ -6,7 +6,7 @@ import { redactUrl } from '../../logging/redact';
 import { positiveOption } from '../../option-checks';
 import type { ChannelLayerOptions } from '../channel-layer';
 import { DEFAULT_TIMING, type ConnectionTiming } from './connection-timing';
-import type { LivenessOptions } from './process-liveness';
+import type { LivenessOptions } from './liveness-options';
 
 /**
  * Extra node-redis client options, passed to node-redis's `createClient` as
