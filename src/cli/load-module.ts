@@ -74,12 +74,17 @@ export async function loadModule(target: ModuleTarget): Promise<Record<string, u
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
-/** The error of a TypeScript module that no loader compiled (it fails to parse before any of it runs). */
-function notCompiled(target: ModuleTarget, error: unknown): boolean {
-  return TYPESCRIPT.test(target.file) && ((error as { code?: string })?.code === 'ERR_UNKNOWN_FILE_EXTENSION' || error instanceof SyntaxError);
-}
-
 let tsxRegistered = false;
+
+/**
+ * The error of a TypeScript module that no loader compiled (it fails to parse
+ * before any of it runs). With a loader registered, a SyntaxError is the
+ * module's own and is reported as such.
+ */
+function notCompiled(target: ModuleTarget, error: unknown): boolean {
+  if (!TYPESCRIPT.test(target.file) || tsxRegistered || require.extensions?.['.ts'] !== undefined) return false;
+  return (error as { code?: string })?.code === 'ERR_UNKNOWN_FILE_EXTENSION' || error instanceof SyntaxError;
+}
 
 /**
  * `require` the module. A TypeScript module that fails to parse because no
@@ -91,7 +96,7 @@ function requireUserModule(target: ModuleTarget): Record<string, unknown> {
   try {
     return require(target.file) as Record<string, unknown>;
   } catch (error) {
-    if (tsxRegistered || !notCompiled(target, error)) throw error;
+    if (!notCompiled(target, error)) throw error;
     let tsx: string;
     try {
       tsx = require.resolve('tsx/cjs', { paths: [path.dirname(target.file), process.cwd()] });

@@ -221,6 +221,20 @@ describe('installed into a fresh project', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/app\.ts.*npm install -D tsx/);
   }, STEP_MS);
+
+  it("serves a TypeScript module with the user's own tsx", async () => {
+    // A folder of the project whose node_modules has tsx (the checkout's copy).
+    const withTsx = path.join(project, 'with-tsx');
+    await fs.mkdir(path.join(withTsx, 'node_modules'), { recursive: true });
+    await fs.symlink(path.join(ROOT, 'node_modules', 'tsx'), path.join(withTsx, 'node_modules', 'tsx'));
+    for (const file of ['app.ts', 'echo-types.ts']) await fs.copyFile(path.join(FIXTURES, file), path.join(withTsx, file));
+    const server = start('npx', ['--offline', 'switchyard', 'serve', 'with-tsx/app.ts:app', '--port', '0'], project);
+    try {
+      await server.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/, 60_000);
+    } finally {
+      await stopGroup(server.child, 10_000);
+    }
+  }, STEP_MS);
 });
 
 describe('the built root module', () => {
