@@ -37,17 +37,20 @@ const scopeLoggers = new WeakMap<object, Logger>();
  * The child logger of one connection (`{ conn: <id> }`) or HTTP request
  * (`{ req: <id> }`), made on its first log line and kept for its life.
  */
-/** A redacted copy of a scope logs under the same connection id as the original. */
+/** Redacted copies of a scope, mapped to the scope they were made from. */
+const originals = new WeakMap<object, object>();
+
+/** A redacted copy of a scope logs under the same connection id as the original, whichever logs first. */
 export function shareScopeLogger(from: object, to: object): void {
-  const child = scopeLoggers.get(from);
-  if (child !== undefined) scopeLoggers.set(to, child);
+  originals.set(to, originals.get(from) ?? from);
 }
 
 export function scopeLogger(base: Logger, scope: Scope): Logger {
-  let child = scopeLoggers.get(scope);
+  const key = originals.get(scope) ?? scope;
+  let child = scopeLoggers.get(key);
   if (child === undefined) {
     child = base.child(scope.type === 'http' ? { req: ++nextId } : { conn: ++nextId });
-    scopeLoggers.set(scope, child);
+    scopeLoggers.set(key, child);
   }
   return child;
 }
