@@ -134,7 +134,7 @@ async function scenario(setup: Setup): Promise<void> {
 describe('the demo in a browser', () => {
   it('on the in-memory layer, with the shell inside the server (--repl)', async () => {
     const { child, url } = await startDemoProcess(['--repl'], cleanEnv());
-    expect(child.output()).toMatch(/channel layer: InMemoryChannelLayer/);
+    expect(child.output()).toMatch(/(channel layer|layer connected): InMemoryChannelLayer/);
     await scenario({
       adaUrl: url,
       graceUrl: url,
@@ -154,7 +154,7 @@ describe('the demo in a browser', () => {
     const env = cleanEnv({ CHANNEL_LAYER_URL: layerUrl });
     try {
       const [one, two] = await Promise.all([startDemoProcess([], env), startDemoProcess(['--no-bot'], env)]);
-      expect(one.child.output()).toMatch(/channel layer: RedisChannelLayer at redis:/);
+      expect(one.child.output()).toMatch(/layer connected: RedisChannelLayer at redis:/);
       await scenario({
         adaUrl: one.url,
         graceUrl: two.url,
