@@ -19,9 +19,25 @@ const BEARER_TEXT = /\b(bearer)\s+[^\s,;"']+/gi;
 /** `name=value` pairs of a query string or cookie list inside free text. */
 const SECRET_PAIR = /([?&;\s]|^)([\w.-]*(?:token|auth|jwt|passw|pwd|secret|api[-_]?key|session|credential)[\w.-]*)=([^&\s;"']*)/gi;
 
+// Names a TokenAuthMiddleware is configured with, beyond the patterns above: process-wide
+// configuration (a token parameter called `t` must be redacted wherever it appears), not
+// per-connection state.
+const extraSecretNames = new Set<string>();
+const tokenMarkers = new Set<string>(['bearer']);
+
+/**
+ * Also treat query parameter `param` as a credential, and the subprotocol
+ * entry after `marker` as a token (TokenAuthMiddleware calls this with its
+ * configured names).
+ */
+export function redactTokenNames(param: string | false, marker: string | false): void {
+  if (param !== false) extraSecretNames.add(param);
+  if (marker !== false) tokenMarkers.add(marker.toLowerCase());
+}
+
 /** True when a field, header or parameter called `name` holds a credential. */
 export function isSecretName(name: string): boolean {
-  return SECRET_HEADERS.has(name.toLowerCase()) || SECRET_NAME.test(name);
+  return SECRET_HEADERS.has(name.toLowerCase()) || SECRET_NAME.test(name) || extraSecretNames.has(name);
 }
 
 /**
@@ -79,12 +95,12 @@ export function redactUrl(text: string): string {
 }
 
 /**
- * Offered subprotocols with the token of a `bearer, <token>` offer (and any
- * JWT-shaped entry) replaced.
+ * Offered subprotocols with the token of a `bearer, <token>` offer (or after
+ * another configured marker), and any JWT-shaped entry, replaced.
  */
 export function redactSubprotocols(offered: readonly string[]): string[] {
   return offered.map((name, i) => {
-    if (i > 0 && offered[i - 1]!.toLowerCase() === 'bearer') return REDACTED;
+    if (i > 0 && tokenMarkers.has(offered[i - 1]!.toLowerCase())) return REDACTED;
     return name.replace(JWT, REDACTED);
   });
 }

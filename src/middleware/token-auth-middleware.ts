@@ -8,7 +8,7 @@ import type { Application, Event, Receive, Scope, Send } from '../application';
 import { AuthenticationFailed, InvalidOption } from '../errors';
 import { AnonymousUser } from './auth-middleware';
 import { BaseMiddleware, headersOf } from './base-middleware';
-import { redactTokenNames } from '../server/redact-scope';
+import { redactTokenNames } from '../logging/redact';
 import { HTTP_TOKEN } from '../server/request-scope';
 import { requirePeer } from '../peer-dependency';
 

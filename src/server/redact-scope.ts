@@ -3,75 +3,29 @@
  * without credentials. The token middleware strips its token only from the
  * scope it passes inward; the server's own scope still carries the raw
  * request, so every copy that leaves for a hook or a log goes through here.
+ * The rules themselves (which names, headers and subprotocol entries are
+ * secret) live in one place, logging/redact.ts, shared with the log lines.
  */
 import { shareScopeLogger } from './log-fields';
+import { REDACTED, redactHeaders, redactQueryString, redactSubprotocols } from '../logging/redact';
 import type { Scope } from '../application';
 
-/** What replaces a credential. */
-export const REDACTED = '[redacted]';
-
-// Headers that carry credentials as a whole.
-const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie']);
-// Query parameters and subprotocol markers that carry tokens: the defaults, plus every name a
-// TokenAuthMiddleware is configured with (process-wide configuration, not per-connection state).
-const secretParams = new Set<string>(['token', 'access_token']);
-const tokenMarkers = new Set<string>(['bearer']);
-
-/** Also redact query parameter `param` and the subprotocol entry after `marker` (TokenAuthMiddleware calls this). */
-export function redactTokenNames(param: string | false, marker: string | false): void {
-  if (param !== false) secretParams.add(param);
-  if (marker !== false) tokenMarkers.add(marker);
-}
-
-function decodeName(part: string): string {
-  try {
-    return decodeURIComponent(part.replace(/\+/g, ' '));
-  } catch {
-    return part;
-  }
-}
-
-function redactQuery(query: string): string {
-  if (query === '') return query;
-  let changed = false;
-  const parts = query.split('&');
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] as string;
-    const eq = part.indexOf('=');
-    const name = eq === -1 ? part : part.slice(0, eq);
-    if (eq !== -1 && secretParams.has(decodeName(name))) {
-      parts[i] = `${name}=${REDACTED}`;
-      changed = true;
-    }
-  }
-  return changed ? parts.join('&') : query;
-}
-
-function redactSubprotocols(list: readonly string[]): string[] {
-  return list.map((entry, i) => (i > 0 && tokenMarkers.has(list[i - 1] as string) ? REDACTED : entry));
-}
+export { REDACTED };
 
 /**
- * A copy of `scope` safe to log: Authorization, Proxy-Authorization and
- * Cookie headers, token query parameters and the subprotocol entry after a
- * token marker (`bearer`) replaced by `[redacted]`.
+ * A copy of `scope` safe to log: credential headers (Authorization,
+ * Proxy-Authorization, Cookie, ...), credential query parameters (token,
+ * access_token, and those a TokenAuthMiddleware is configured with) and the
+ * subprotocol entry after a token marker (`bearer`) replaced by `***`;
+ * `cookies` and `session` replaced whole.
  */
 export function redactScope<S extends Scope | null>(scope: S): S {
   if (scope === null || typeof scope !== 'object') return scope;
   const copy = { ...scope } as Record<string, unknown>;
-  if (typeof copy.queryString === 'string') copy.queryString = redactQuery(copy.queryString);
+  if (typeof copy.queryString === 'string') copy.queryString = redactQueryString(copy.queryString);
   if (Array.isArray(copy.subprotocols)) copy.subprotocols = redactSubprotocols(copy.subprotocols as string[]);
   const headers = copy.headers as Record<string, string> | undefined;
-  if (headers !== null && typeof headers === 'object') {
-    const clean: Record<string, string> = {};
-    for (const name of Object.keys(headers)) {
-      const value = headers[name] as string;
-      if (SECRET_HEADERS.has(name)) clean[name] = REDACTED;
-      else if (name === 'sec-websocket-protocol') clean[name] = redactSubprotocols(value.split(',').map((s) => s.trim())).join(', ');
-      else clean[name] = value;
-    }
-    copy.headers = clean;
-  }
+  if (headers !== null && typeof headers === 'object') copy.headers = redactHeaders(headers);
   if ('cookies' in copy) copy.cookies = REDACTED;
   if ('session' in copy) copy.session = REDACTED;
   shareScopeLogger(scope, copy);

@@ -9,6 +9,7 @@ import type { Application, Scope } from '../../../src/application';
 import { TokenAuthMiddleware } from '../../../src/middleware/token-auth-middleware';
 import { createServer } from '../../../src/server/server';
 import { REDACTED, redactScope } from '../../../src/server/redact-scope';
+import { redactQueryString, redactSubprotocols } from '../../../src/logging/redact';
 import { closeAll, connectClient, deferred, registerCloser, tryConnect } from '../../helpers';
 
 afterEach(closeAll);
@@ -78,5 +79,13 @@ describe('finding 4: tokens never reach onError', () => {
       headers: { host: 'h', authorization: REDACTED, 'sec-websocket-protocol': `chat, bearer, ${REDACTED}` },
     });
     expect((scope as { queryString: string }).queryString).toBe('room=1&token=abc&x');
+  });
+
+  it('names a TokenAuthMiddleware is configured with are redacted in hooks and log lines alike', () => {
+    TokenAuthMiddleware((() => undefined) as unknown as Application, { verify: () => ({}), queryParam: 'ticket', subprotocol: 'x-key' });
+    const scope = { type: 'websocket', queryString: 'ticket=s3cr3t&room=1', subprotocols: ['chat', 'x-key', 's3cr3t'], headers: {} } as unknown as Scope;
+    expect(JSON.stringify(redactScope(scope))).not.toContain('s3cr3t');
+    expect(redactQueryString('ticket=s3cr3t&room=1')).toBe(`ticket=${REDACTED}&room=1`);
+    expect(redactSubprotocols(['chat', 'x-key', 's3cr3t'])).toEqual(['chat', 'x-key', REDACTED]);
   });
 });
