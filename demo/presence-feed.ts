@@ -181,12 +181,15 @@ export class PresenceFeed {
   readonly #flushLobby = (): void => {
     this.#lobbyTimer = undefined;
     if (this.#closed) return;
-    const now = Date.now();
+    let now = Date.now();
     this.#lobbySentAt = now;
     if (this.#lobbyChanged.size > 0) {
       const changed: RoomCount[] = [];
       for (const room of this.#lobbyChanged) changed.push({ room, count: this.#tracker.list(roomGroup(room)).length });
       this.#lobbyChanged = new Set();
+      // The interval counts from when viewers get the update, not from when it started being
+      // built: counting thousands of rooms on a busy process would otherwise eat into it.
+      this.#lobbySentAt = now = Date.now();
       // One object for every viewer, so a consumer can encode it once.
       const diff: LobbyDiff = { changed };
       for (const listener of [...this.#lobbyDiffs]) deliver(listener, diff);

@@ -108,8 +108,10 @@ describe('RedisNode connection attempts against a server that never answers', ()
     await within(node.start(), 'the first attempt to give up');
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(TIMING.connectTimeout - 5);
-    // The slack is for timers firing late on a loaded machine, so it scales with the calibration.
-    expect(elapsed).toBeLessThan(TIMING.connectTimeout + scaled(700));
+    // The slack is for timers firing late on a loaded machine (1.1 s late was seen at load 13 with
+    // a calibration taken at load 3), so it is wide; it still tells "our 300 ms deadline fired"
+    // from node-redis's own 5 s connect timeout or no deadline at all.
+    expect(elapsed).toBeLessThan(TIMING.connectTimeout + scaled(2000));
     const [reason] = await within(down, 'the "down" event');
     expect(reason.message).toMatch(/no answer within 300 ms while connecting/);
     expect(node.ready).toBe(false);
