@@ -26,6 +26,7 @@ import {
   type HistoryRetention,
 } from '../../src/index';
 import { closeAll, startServer, waitFor } from '../helpers';
+import { PhoenixConnection } from '../../src/phoenix/socket-connection';
 import { prefixPerTest } from '../helpers/redis-keys';
 import { collect, connected, phxSocket, type Reply as PhxReply } from './phoenix-clients';
 
@@ -60,7 +61,8 @@ async function startTwo(name: string, make: LayerFactory, retention: HistoryRete
   const layerB = name === 'memory' ? layerA : make(retention);
   configureChannelLayers({ a: layerA, b: layerB });
   const serve = async (alias: string) => {
-    const socket = phoenixSocket({ connect: () => ({}), channels: [channel('room:*', RecoveringChannel)], layerAlias: alias, longpoll: false });
+    const channels = [channel('room:*', RecoveringChannel), channel('nohistory:*', RecoveringChannel)];
+    const socket = phoenixSocket({ connect: () => ({}), channels, layerAlias: alias, longpoll: false });
     const router = URLRouter([path('socket/', socket)]);
     const server = await startServer(ProtocolTypeRouter({ websocket: router }));
     return `${server.url}/socket`;
@@ -150,7 +152,7 @@ describe.each(layers)('Phoenix join with since (%s)', (name, make) => {
 });
 
 describe('join payloads', () => {
-  test('a malformed since refuses the join with a reason; a join without history reads no since', async () => {
+  test('a malformed since refuses the join with a reason and its code', async () => {
     const { a } = await startTwo('memory', layers[0]![1]);
     const socket = phxSocket(a);
     await connected(socket);
@@ -158,5 +160,22 @@ describe('join payloads', () => {
     const refused = await new Promise<any>((resolve) => bad.join().receive('error', resolve));
     expect(refused).toMatchObject({ code: 'ERR_INVALID_HISTORY_POSITION' });
     expect(String(refused.reason)).toMatch(/offset/);
+  });
+
+  test('recovery on a topic whose group keeps no history refuses the join and logs why', async () => {
+    const logger = PhoenixConnection.logger;
+    const quiet = { ...logger, warn: jest.fn(), error: jest.fn() };
+    PhoenixConnection.logger = quiet as typeof logger;
+    try {
+      const { a } = await startTwo('memory', layers[0]![1]);
+      const socket = phxSocket(a);
+      await connected(socket);
+      const plain = socket.channel('nohistory:x', {});
+      const refused = await new Promise<any>((resolve) => plain.join().receive('error', resolve));
+      expect(refused).toEqual({ reason: 'join crashed' });
+      expect(quiet.error).toHaveBeenCalledWith(expect.stringContaining('subscribing to "nohistory:x" failed'), expect.objectContaining({ code: 'ERR_HISTORY_NOT_ENABLED' }));
+    } finally {
+      PhoenixConnection.logger = logger;
+    }
   });
 });
