@@ -4,6 +4,8 @@
  * restarted on the same port while a client of process B keeps sending. The
  * page (phoenix.js plus switchyard-channels/client) rejoins with its last
  * position and shows every message exactly once, in order: counted in the DOM.
+ * A newcomer sees the last 50. On the in-memory layer a restart loses the
+ * history: the page shows its notice.
  */
 import type { Page } from 'playwright-core';
 import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';
@@ -76,6 +78,13 @@ it('a page on a process that is killed and restarted gets every message exactly 
     const shown = await lines(page);
     expect(shown).toEqual(Array.from({ length: TOTAL }, (_, i) => `m ${i + 1}`));
     expect(await page.locator('#log li.notice.lost').count()).toBe(0);
+
+    // A newcomer (on B) sees the room's last 50 messages, in order.
+    const newcomer = await openRoom(browser.context, b.url, ROOM, 'Newcomer');
+    await waitForLastLine(newcomer, `m ${TOTAL}`);
+    expect(await lines(newcomer)).toEqual(Array.from({ length: 50 }, (_, i) => `m ${TOTAL - 50 + i + 1}`));
+    await newcomer.close();
+
     // Script errors would show here; the browser's own "connection refused" lines while A was down would not.
     expect(pageErrors.filter((line) => !/WebSocket connection to .* failed/.test(line))).toEqual([]);
     await page.close();
@@ -88,5 +97,32 @@ it('a page on a process that is killed and restarted gets every message exactly 
     const layer = new RedisChannelLayer({ url: process.env.REDIS_URL || 'redis://127.0.0.1:6379', prefix });
     await layer.flush();
     await layer.close();
+  }
+});
+
+it('on the in-memory layer a restart loses the history: the page says so and goes on with new messages', async () => {
+  const env = cleanEnv();
+  const first = await startDemoProcess([], env);
+  const port = new URL(first.url).port;
+  const page = await openRoom(browser.context, first.url, ROOM, 'Reader');
+  try {
+    const writer = await joinRoom(first.url, ROOM, 'Writer', { events: false });
+    await sendLine(writer, 1);
+    await waitForLastLine(page, 'm 1');
+    first.child.process.kill('SIGKILL');
+    await first.child.exited;
+    const again = spawnNode(['--import', 'tsx', 'demo/server.ts', '--port', port], env);
+    await again.waitFor(/listening on (http:\/\/\S+)/, scaled(60_000));
+    await page.locator('#log li.notice.lost').waitFor({ timeout: scaled(30_000) });
+    await page.locator('#status[data-state="open"]').waitFor({ timeout: scaled(30_000) });
+    const writerAgain = await joinRoom(first.url, ROOM, 'Writer', { events: false });
+    await sendLine(writerAgain, 2);
+    await waitForLastLine(page, 'm 2');
+    expect(await lines(page)).toEqual(['m 1', 'm 2']);
+    expect(await page.locator('#log li.notice.lost').count()).toBe(1);
+  } finally {
+    await page.close();
+    await closeAll();
+    await stopAll();
   }
 });
