@@ -13,6 +13,7 @@ const timeScale = calibrate();
 export const HEAVY_TESTS = [
   '<rootDir>/tests/demo/',
   '<rootDir>/tests/interop/',
+  '<rootDir>/tests/client/',
   '<rootDir>/tests/integration/bench-smoke.test.ts',
   '<rootDir>/tests/integration/cli.test.ts',
   '<rootDir>/tests/integration/cli-redis.test.ts',

@@ -3,13 +3,18 @@
  * tutorial style: `{"message": text}` in, `{"message", author, time}` out to
  * every member of the room through the `chat_<room>` group. With `events=1`
  * in the query string the client also gets presence frames; slash-commands
- * go to the bot.
+ * go to the bot. Chat lines of the room carry their `offset` and `epoch` in
+ * the group's history; a client that comes back with
+ * `?since_offset=<n>&since_epoch=<e>` gets a `recovery` frame, then every
+ * line it missed, then live ones.
  */
 import {
   DefaultAction,
   JsonWebsocketConsumer,
   ValidationFailed,
+  historyPositionOf,
   routeKwargs,
+  sinceFromQuery,
   type PresenceTracker,
   type SwitchyardError,
 } from 'switchyard-channels';
@@ -18,7 +23,7 @@ import { ChatMessageDto } from './message-dto';
 import { cleanName, guestName, isRoomName, memberId, roomGroup } from './names';
 import type { PresenceFeed } from './presence-feed';
 import { toPhoenix } from './room-bridge';
-import type { ChatFrame, ErrorFrame } from './protocol';
+import type { ChatFrame, ErrorFrame, RecoveryFrame } from './protocol';
 
 /** The route this consumer is mounted on (names its kwargs). */
 export const CHAT_ROUTE = 'ws/chat/<slug:room>/';
@@ -53,8 +58,15 @@ export class ChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
     this.#name = cleanName(query.get('name')) ?? guestName();
     this.#id = memberId(this.#name);
 
-    await this.groupAdd(this.#group);
+    // A malformed since refuses the handshake with 400 (InvalidHistoryPosition).
+    const since = sinceFromQuery(this.scope as { queryString: string });
+    const join = await this.groupAdd(this.#group, { since });
     await this.accept();
+    // Sent before the replay, which runs right after this handler.
+    if (since !== null) {
+      const frame: RecoveryFrame = { type: 'recovery', recovered: join.recovered, epoch: join.epoch, offset: join.offset };
+      await this.sendJson(frame);
+    }
     await this.presence.track(this.#group, this.#id, this.channelName!, { name: this.#name });
     if (query.get('events') !== '1') return;
 
@@ -104,6 +116,11 @@ export class ChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
       time: typeof event.time === 'string' ? event.time : new Date().toISOString(),
     };
     if (event.private === true) frame.private = true;
+    const at = historyPositionOf(event);
+    if (at !== null) {
+      frame.offset = at.offset;
+      frame.epoch = at.epoch;
+    }
     await this.sendJson(frame);
   }
 

@@ -28,6 +28,7 @@ import { LobbyConsumer } from './lobby-consumer';
 import { createRoomSocket } from './room-channel';
 import { PresenceFeed } from './presence-feed';
 import { createWebApp } from './web';
+import { assertRoomHistory } from './history';
 
 /** Options of createDemo. */
 export interface DemoOptions {
@@ -77,9 +78,11 @@ export interface Demo {
 }
 
 /**
- * Start the chat-rooms demo.
+ * Start the chat-rooms demo. Its layer must keep the rooms' history: configure
+ * it with `demoLayerConfig(url)`.
  *
  * @example
+ * configureChannelLayers({ default: demoLayerConfig('memory://') });
  * const demo = await createDemo({ port: 0 });
  * console.log(`open ${demo.url}`);
  * await demo.close();
@@ -88,6 +91,8 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
   const alias = options.layerAlias ?? 'default';
   const layer = getChannelLayer(alias);
   if (layer === null) throw new NoChannelLayer(`createDemo({ layerAlias: ${JSON.stringify(alias)} })`);
+  // Recovery and the newcomer's backlog are part of the demo's protocol: refuse a layer without them.
+  assertRoomHistory(layer, alias);
 
   const presence = new PresenceTracker(layer, { heartbeatMs: options.heartbeatMs ?? 5000 });
   await presence.ready();

@@ -28,6 +28,23 @@ export interface ChatFrame {
   time: string;
   /** True for an answer meant for this connection only (the bot's replies). */
   private?: true;
+  /** The line's place in the room's history (lines sent to the room; not private ones). */
+  offset?: number;
+  /** The history epoch `offset` counts in. */
+  epoch?: string;
+}
+
+/**
+ * Server -> client, right after accept, for a connection that gave
+ * `?since_offset=<n>&since_epoch=<e>`: whether every line after it is
+ * replayed (false: some are gone, or the epoch changed), the current epoch
+ * and the room's latest offset. The replayed lines follow as chat frames.
+ */
+export interface RecoveryFrame {
+  type: 'recovery';
+  recovered: boolean;
+  epoch: string;
+  offset: number;
 }
 
 /** One member of a room as clients see it. */
@@ -98,4 +115,4 @@ export interface RoomsDiffFrame {
 }
 
 /** Every frame the chat websocket sends. */
-export type ChatServerFrame = ChatFrame | WelcomeFrame | PresenceStateFrame | PresenceDiffFrame | ErrorFrame;
+export type ChatServerFrame = ChatFrame | RecoveryFrame | WelcomeFrame | PresenceStateFrame | PresenceDiffFrame | ErrorFrame;

@@ -15,7 +15,14 @@
  * - Phoenix Presence keyed by name, meta `{name}`;
  * - the bridge: a line sent on the tutorial endpoint `/ws/chat/<room>/`
  *   reaches `room:<room>` as `new_msg`, and a `new_msg` reaches the tutorial
- *   clients as `{message: body, author: name, time}` (room-bridge.ts).
+ *   clients as `{message: body, author: name, time}` (room-bridge.ts);
+ * - recovery (history.ts): every broadcast `new_msg` carries `offset` (an
+ *   integer, +1 per message within an epoch) and `epoch` (a string); a join
+ *   with `{since: {offset, epoch}}` first gets, as `new_msg` and in order,
+ *   every message after `offset` that history holds, then live ones, none
+ *   twice; a join without `since` gets the newest 50 that way; the join reply
+ *   adds `recovered`, `epoch` and `offset` (the room's latest). A malformed
+ *   `since` is refused with `{reason, code}`.
  */
 import {
   Channel,
@@ -25,6 +32,7 @@ import {
   ValidationFailed,
   channel,
   phoenixSocket,
+  sinceFromPayload,
   validateDto,
   getChannelLayer,
   type Application,
@@ -36,11 +44,15 @@ import { BOT_CHANNEL } from './chat-bot';
 import { ChatMessageDto } from './message-dto';
 import { cleanName, isRoomName, roomGroup, roomOfGroup } from './names';
 import { toTutorial } from './room-bridge';
+import { NEWCOMER_MESSAGES } from './history';
 
 /** What a room page pushes. */
 export type RoomIn = { new_msg: { body: unknown } };
-/** What a room page gets. */
-export type RoomOut = { new_msg: { body: string; name: string; time: string; private?: true } };
+/**
+ * What a room page gets. A broadcast `new_msg` has `offset` and `epoch` added
+ * on the way out (its place in the room's history); a private one has neither.
+ */
+export type RoomOut = { new_msg: { body: string; name: string; time: string; private?: true; offset?: number; epoch?: string } };
 /** The socket's assigns. */
 export type RoomAssigns = { name: string };
 
@@ -70,9 +82,11 @@ export function createRoomSocket(tracker: PresenceTracker, layerAlias: string, b
   class RoomChannel extends Channel<RoomIn, RoomOut, RoomAssigns> {
     #room = '';
 
-    override join(topic: string) {
+    override join(topic: string, payload: unknown) {
       const room = roomOfTopic(topic);
       if (room === null) return Reply.error({ reason: 'no such room: use letters, digits, - and _ (at most 48)' });
+      // What the client missed since its last position, or a newcomer's backlog; the reply gets recovered/epoch/offset.
+      this.recoverHistory({ since: sinceFromPayload(payload), last: NEWCOMER_MESSAGES });
       this.#room = room;
       return Reply.ok({ room, name: this.socket.assigns.name });
     }

@@ -11,9 +11,11 @@
 import { parseArgs } from 'node:util';
 import { configureChannelLayers, startShell } from 'switchyard-channels';
 import { createDemo, type Demo } from './create-demo';
+import { demoLayerConfig } from './history';
 
 export { createDemo } from './create-demo';
 export type { Demo, DemoOptions } from './create-demo';
+export { demoLayerConfig } from './history';
 
 const HELP = `Usage: npm run demo -- [options]     (or: npx tsx demo/server.ts [options])
 
@@ -81,17 +83,23 @@ export async function main(argv: string[]): Promise<number> {
   try {
     port = parsePort(values.port ?? process.env.PORT ?? '8000');
   } catch (error) {
-    process.stderr.write(`demo: ${(error as Error).message}\n`);
-    return 2;
+    log(`could not start: ${(error as Error).message}`);
+    return 1;
   }
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const allowedHosts = (process.env.ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
 
   const explicit = process.env.CHANNEL_LAYER_URL?.trim();
   const redisUrl = process.env.REDIS_URL?.trim();
-  // getChannelLayer() reads CHANNEL_LAYER_URL by itself; REDIS_URL is this demo's shortcut.
-  if (!explicit && redisUrl) configureChannelLayers({ default: redisUrl });
+  // REDIS_URL is this demo's shortcut. The layer is configured here, not read from the environment
+  // by getChannelLayer(), because it needs the rooms' history option.
   const layerUrl = explicit || redisUrl;
+  try {
+    configureChannelLayers({ default: demoLayerConfig(layerUrl || 'memory://') });
+  } catch (error) {
+    process.stderr.write(`demo: ${(error as Error).message}\n`);
+    return 2;
+  }
 
   let demo: Demo;
   try {

@@ -12,6 +12,8 @@ import type { PresenceFeed } from './presence-feed';
 const PUBLIC = path.join(__dirname, 'public');
 // The phoenix.js browser build (an ES module), served from the installed package: no bundler.
 const PHOENIX_MJS = path.join(path.dirname(require.resolve('phoenix')), 'phoenix.mjs');
+// switchyard-channels/client (the package's browser helper for recovery), from this checkout.
+const CLIENT_MJS = path.join(__dirname, '..', 'client', 'index.mjs');
 
 // Everything the pages load comes from this origin; no inline script or style.
 const SECURITY_HEADERS: Record<string, string> = {
@@ -56,6 +58,9 @@ export function createWebApp(feed: PresenceFeed): Express {
   });
   web.get('/static/vendor/phoenix.mjs', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').type('text/javascript').sendFile(PHOENIX_MJS);
+  });
+  web.get('/static/vendor/switchyard-client.mjs', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').type('text/javascript').sendFile(CLIENT_MJS);
   });
   web.use('/static', express.static(PUBLIC, { index: false, maxAge: '5m' }));
   web.get('/favicon.ico', (_req, res) => res.redirect(301, '/static/favicon.svg'));

@@ -1,6 +1,9 @@
 // A chat room page: the message log, the composer and the live presence list,
 // over Phoenix Channels with the phoenix.js client (topic room:<room>, Presence).
+// switchyard-channels/client keeps the last message's position and sends it on
+// every rejoin, so a page that lost its connection gets what it missed.
 import { Socket, Presence } from '/static/vendor/phoenix.mjs';
+import { RecoveringChannel } from '/static/vendor/switchyard-client.mjs';
 
 (function () {
   var Demo = window.Demo;
@@ -88,9 +91,10 @@ import { Socket, Presence } from '/static/vendor/phoenix.mjs';
     last = frame.private ? { author: null, time: 0 } : { author: author, time: date.getTime() };
   }
 
-  function addNotice(text) {
+  function addNotice(text, kind) {
     var li = document.createElement('li');
     li.className = 'notice';
+    if (kind) li.classList.add(kind);
     li.textContent = text;
     append(li);
     last = { author: null, time: 0 };
@@ -200,7 +204,12 @@ import { Socket, Presence } from '/static/vendor/phoenix.mjs';
       var why = event && event.code === 1008 ? 'Too many messages. ' : '';
       Demo.setStatus('closed', why + 'Reconnecting…');
     });
-    channel = socket.channel('room:' + room, {});
+    var recovering = new RecoveringChannel(socket, 'room:' + room, {});
+    channel = recovering.channel;
+    // A rejoin that could not replay everything (the history was lost or the gap was too long).
+    recovering.onJoin(function (outcome) {
+      if (!outcome.recovered) addNotice('Some messages sent while you were away could not be recovered.', 'lost');
+    });
     var presence = new Presence(channel);
     presence.onJoin(function (key, current, joined) {
       if (!current) pendingNotices.push((joined.metas[0] && joined.metas[0].name || key) + ' joined');
@@ -212,7 +221,7 @@ import { Socket, Presence } from '/static/vendor/phoenix.mjs';
       fromPresence(presence);
     });
     channel.on('new_msg', onLine);
-    channel.join()
+    recovering.join()
       .receive('ok', function (reply) {
         me = { id: reply.name.toLowerCase(), name: reply.name };
         document.getElementById('me').textContent = reply.name;

@@ -4,10 +4,12 @@
  * `handleInfo`, `terminate`) and its three ways out (`push`, `broadcast`,
  * `broadcastFrom`).
  */
+import { InvalidOption } from '../errors';
 import type { MessageValue } from '../layers/channel-layer';
 import type { ChannelReply } from './reply';
 import { Reply } from './reply';
-import { CHANNEL_CLEANUP, CHANNEL_LINK } from './symbols';
+import type { ChannelHistoryOptions } from './history';
+import { CHANNEL_CLEANUP, CHANNEL_HISTORY, CHANNEL_LINK } from './symbols';
 
 /**
  * Maps an event name to its payload type. The defaults accept anything.
@@ -114,6 +116,8 @@ export class Channel<In extends ChannelEvents = AnyChannelEvents, Out extends Ch
   [CHANNEL_LINK]: ChannelLink | null = null;
   /** @internal */
   [CHANNEL_CLEANUP]: Array<() => void | Promise<void>> = [];
+  /** @internal */
+  [CHANNEL_HISTORY]: ChannelHistoryOptions | null = null;
 
   /**
    * Authorize the join of `topic` with the client's `payload`. Return
@@ -123,6 +127,27 @@ export class Channel<In extends ChannelEvents = AnyChannelEvents, Out extends Ch
    */
   join(topic: string, payload: unknown, socket: SocketInfo<A>): JoinResult | Promise<JoinResult> {
     return Reply.error({ reason: 'unauthorized' });
+  }
+
+  /**
+   * Call from `join()`: this join recovers what the client missed. The topic
+   * must have history on the layer (its group, `topicGroup(topic)`, matches a
+   * `history` pattern). After the join reply, and before any live broadcast,
+   * the client gets every retained broadcast after `since` (when its epoch is
+   * current), or else the newest `last` (default 0), as ordinary pushes, in
+   * order, none twice and none missing. The reply's response gets
+   * `{recovered, epoch, offset}` added (see docs/recovery.md).
+   *
+   * @example
+   * override join(topic: string, payload: unknown) {
+   *   this.recoverHistory({ since: sinceFromPayload(payload), last: 50 });
+   *   return Reply.ok();
+   * }
+   */
+  recoverHistory(options: ChannelHistoryOptions = {}): void {
+    const last = options.last ?? 0;
+    if (!Number.isSafeInteger(last) || last < 0) throw new InvalidOption(`recoverHistory last must be a whole number >= 0, got ${String(last)}`);
+    this[CHANNEL_HISTORY] = { since: options.since ?? null, last };
   }
 
   /** Runs after the join reply went out: the place to push initial state (e.g. `presence_state`). */

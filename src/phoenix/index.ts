@@ -15,3 +15,5 @@ export { V1_SERIALIZER, V2_SERIALIZER, serializerFor } from './serializer';
 export type { Frame, PhoenixMessage, PhoenixSerializer, SerializerVersion } from './serializer';
 export { PhoenixPresence } from './presence';
 export type { PhoenixPresenceOptions, PresenceDiff, PresenceMap, PresenceMetaWithRef } from './presence';
+export { sinceFromPayload } from './history';
+export type { ChannelHistoryOptions, RecoveryReply } from './history';

@@ -20,7 +20,9 @@ import { BROADCAST, INFO, isBroadcast, isInfo } from './layer-messages';
 import { ChannelReply } from './reply';
 import { serializerFor, V2_SERIALIZER, type Frame, type PhoenixMessage, type PhoenixSerializer } from './serializer';
 import type { ResolvedSocketOptions } from './socket-options';
-import { CHANNEL_CLEANUP, CHANNEL_LINK } from './symbols';
+import { CHANNEL_CLEANUP, CHANNEL_HISTORY, CHANNEL_LINK } from './symbols';
+import { payloadWithPosition, withRecovery, type RecoveryReply } from './history';
+import { InvalidHistoryPosition } from '../errors';
 import { topicGroup } from './topic-group';
 import { localTopics } from './local-topics';
 
@@ -208,6 +210,8 @@ export class PhoenixConnection extends WebsocketConsumer {
         throw new TypeError(`${route.channel.name}.join() must return Reply.ok(...), Reply.error(...) or nothing`);
       }
     } catch (error) {
+      // A malformed `since` is the client's mistake: say what is wrong, as for any refused join.
+      if (error instanceof InvalidHistoryPosition) return this.#reply(message, 'error', { reason: error.message, code: error.code });
       logger.error(`phoenixSocket: ${route.channel.name}.join(${JSON.stringify(topic)}) threw`, error);
       return this.#reply(message, 'error', { reason: 'join crashed' });
     }
@@ -225,14 +229,21 @@ export class PhoenixConnection extends WebsocketConsumer {
     channel[CHANNEL_LINK] = this.#linkFor(joined);
     this.#topics.set(topic, joined);
     localTopics(this.channelLayer!).add(joined);
+    const history = channel[CHANNEL_HISTORY];
+    channel[CHANNEL_HISTORY] = null;
+    let recovery: RecoveryReply | null = null;
     try {
-      await this.groupAdd(topicGroup(topic));
+      // With history, groupAdd queues the replay ahead of every live message and drops live duplicates;
+      // the replay is handled right after this join, so the reply below goes out first.
+      if (history === null) await this.groupAdd(topicGroup(topic));
+      else recovery = await this.groupAdd(topicGroup(topic), history);
     } catch (error) {
       await this.#end(joined, { reason: 'error', error }, null);
       logger.error(`phoenixSocket: subscribing to ${JSON.stringify(topic)} failed`, error);
       return this.#reply(message, 'error', { reason: 'join crashed' });
     }
-    await this.#reply(message, 'ok', reply?.response ?? EMPTY);
+    const response = recovery === null ? (reply?.response ?? EMPTY) : withRecovery(reply?.response, recovery);
+    await this.#reply(message, 'ok', response);
     try {
       await channel.afterJoin();
     } catch (error) {
@@ -311,11 +322,12 @@ export class PhoenixConnection extends WebsocketConsumer {
     if (event === 'disconnect' && this.#info !== null && topic === this.#info.id) return this.close(1001);
     const joined = this.#topics.get(topic);
     if (joined === undefined) return RESOLVED;
-    if (joined.intercepts !== null && joined.intercepts.has(event)) return this.#handleOut(joined, event, message.payload);
+    // A broadcast of a topic with history carries its position in the payload: the client's `since` on rejoin.
+    if (joined.intercepts !== null && joined.intercepts.has(event)) return this.#handleOut(joined, event, payloadWithPosition(message, message.payload));
     let frame = fastlaneFrames[this.#serializer.version]!.get(message);
     if (frame === undefined) {
       try {
-        frame = this.#serializer.encode({ joinRef: null, ref: null, topic, event, payload: message.payload });
+        frame = this.#serializer.encode({ joinRef: null, ref: null, topic, event, payload: payloadWithPosition(message, message.payload) as MessageValue });
       } catch (error) {
         return Promise.reject(error);
       }

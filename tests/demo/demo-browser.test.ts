@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { configureChannelLayers } from 'switchyard-channels';
 import { createDemo } from '../../demo/create-demo';
+import { demoLayerConfig } from '../../demo/history';
 import { closeAll, connectClient, type TestClient } from '../helpers';
 import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';
 import { launchBrowser, type Browser } from './browser';
@@ -182,7 +183,7 @@ describe('a crowded room', () => {
   afterEach(closeAll);
 
   it('with 300 members and 600 messages the page lists everyone, keeps the last 500 lines and still answers', async () => {
-    configureChannelLayers({ default: 'memory://' });
+    configureChannelLayers({ default: demoLayerConfig('memory://') });
     // 301 members from one address: lift the demo's per-address limit (32) for this room.
     const demo = await createDemo({ port: 0, maxConnectionsPerAddress: 400 });
     const page = await openRoom(browser.context, demo.url, 'crowd', 'Watcher');
@@ -221,7 +222,7 @@ describe('the room page on a phone', () => {
   afterEach(closeAll);
 
   it('at 375 px wide it does not scroll sideways and the status pill is fully visible', async () => {
-    configureChannelLayers({ default: 'memory://' });
+    configureChannelLayers({ default: demoLayerConfig('memory://') });
     const demo = await createDemo({ port: 0 });
     const page = await openRoom(browser.context, demo.url, 'a-rather-long-room-name', 'Margaret Hamilton');
     try {

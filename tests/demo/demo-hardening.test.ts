@@ -5,6 +5,7 @@
  */
 import { closeChannelLayers, configureChannelLayers } from 'switchyard-channels';
 import { createDemo, type Demo } from '../../demo/create-demo';
+import { demoLayerConfig } from '../../demo/history';
 import { closeAll, connectClient, tryConnect } from '../helpers';
 import { roomGroup } from '../../demo/names';
 import { nextFrame, wsBase, type Frame } from './demo-clients';
@@ -12,7 +13,7 @@ import { nextFrame, wsBase, type Frame } from './demo-clients';
 let demo: Demo;
 
 beforeAll(async () => {
-  configureChannelLayers({ default: 'memory://' });
+  configureChannelLayers({ default: demoLayerConfig('memory://') });
   demo = await createDemo({ port: 0, bot: false });
 });
 afterEach(closeAll);

@@ -8,6 +8,7 @@ import { Presence, type Socket } from 'phoenix';
 import WebSocket from 'ws';
 import { broadcast, closeChannelLayers, configureChannelLayers } from 'switchyard-channels';
 import { createDemo, type Demo } from '../../demo/create-demo';
+import { demoLayerConfig } from '../../demo/history';
 import { closeAll, tryConnect, waitFor } from '../helpers';
 import { collect, connected, joined, phxSocket, pushed } from '../phoenix/phoenix-clients';
 import { joinRoom, nextChat, wsBase } from './demo-clients';
@@ -16,7 +17,7 @@ let demo: Demo;
 let endpoint: string;
 
 beforeAll(async () => {
-  configureChannelLayers({ default: 'memory://' });
+  configureChannelLayers({ default: demoLayerConfig('memory://') });
   demo = await createDemo({ port: 0 });
   endpoint = `${wsBase(demo.url)}/socket`;
 });
@@ -108,5 +109,5 @@ test('presence keyed by name: two tabs of one name are one key with two metas; t
 
   const lines = collect(watched, 'new_msg');
   await broadcast('room:phx-presence', 'new_msg', { body: 'hi', name: 'shell' });
-  expect(await lines.next(1)).toEqual([{ body: 'hi', name: 'shell' }]);
+  expect(await lines.next(1)).toEqual([{ body: 'hi', name: 'shell', offset: 1, epoch: expect.any(String) }]);
 });

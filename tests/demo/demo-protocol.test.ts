@@ -6,6 +6,7 @@
  */
 import { closeChannelLayers, configureChannelLayers } from 'switchyard-channels';
 import { createDemo, type Demo } from '../../demo/create-demo';
+import { demoLayerConfig } from '../../demo/history';
 import { MAX_MESSAGE_LENGTH } from '../../demo/protocol';
 import { closeAll, connectClient, tryConnect, type TestClient } from '../helpers';
 import { joinRoom, nextChat, nextFrame, nextOfType, wsBase, type Frame } from './demo-clients';
@@ -13,7 +14,7 @@ import { joinRoom, nextChat, nextFrame, nextOfType, wsBase, type Frame } from '.
 let demo: Demo;
 
 beforeAll(async () => {
-  configureChannelLayers({ default: 'memory://' });
+  configureChannelLayers({ default: demoLayerConfig('memory://') });
   demo = await createDemo({ port: 0 });
 });
 afterEach(closeAll);
@@ -36,7 +37,7 @@ describe('chat frames', () => {
     ann.sendJson({ message: '  hello, room  ' });
     for (const client of [ann, bob]) {
       const frame = await nextChat(client);
-      expect(frame).toEqual({ type: 'chat.message', message: 'hello, room', author: 'Ann', time: expect.any(String) });
+      expect(frame).toEqual({ type: 'chat.message', message: 'hello, room', author: 'Ann', time: expect.any(String), offset: 1, epoch: expect.any(String) });
       expect(Number.isNaN(Date.parse(frame.time as string))).toBe(false);
     }
   });
@@ -63,7 +64,7 @@ describe('chat frames', () => {
     const ann = await joinRoom(demo.url, 'shellroom', 'Ann');
     await nextOfType(ann, 'presence.state');
     await demo.layer.groupSend('chat_shellroom', { type: 'chat.message', message: 'hello from the shell' });
-    expect(await nextChat(ann)).toEqual({ type: 'chat.message', message: 'hello from the shell', author: 'shell', time: expect.any(String) });
+    expect(await nextChat(ann)).toEqual({ type: 'chat.message', message: 'hello from the shell', author: 'shell', time: expect.any(String), offset: 1, epoch: expect.any(String) });
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { closeChannelLayers, configureChannelLayers, getChannelLayer } from 'switchyard-channels';
 import { createDemo, type Demo } from '../../demo/create-demo';
+import { demoLayerConfig } from '../../demo/history';
 import { closeAll } from '../helpers';
 import { joinRoom, nextChat, nextFrame, nextOfType, type Frame } from './demo-clients';
 import { cleanEnv, spawnSwitchyard, stopAll } from './processes';
@@ -18,7 +19,7 @@ let one: Demo;
 let two: Demo;
 
 beforeAll(async () => {
-  configureChannelLayers({ one: url, two: url, solo: botUrl });
+  configureChannelLayers({ one: demoLayerConfig(url), two: demoLayerConfig(url), solo: demoLayerConfig(botUrl) });
   one = await createDemo({ port: 0, layerAlias: 'one' });
   two = await createDemo({ port: 0, layerAlias: 'two' });
 });

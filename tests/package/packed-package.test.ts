@@ -3,7 +3,7 @@
  * prepack), the tarball installed into a fresh project without any optional
  * peer, and there everything a user does first: require and import it, type
  * it, run the bin, serve a JavaScript app over a real WebSocket, use the
- * communicators. attw and publint check the tarball.
+ * communicators, import and type the browser client (`/client`). attw and publint check the tarball.
  *
  * Installs come from the npm cache (`--prefer-offline`): after `npm ci` every
  * dependency is in it, so this needs no network in CI.
@@ -127,7 +127,7 @@ afterAll(async () => {
 
 describe('the packed tarball', () => {
   it('ships the build, the bin, the node10 stub and the docs, and no sources or source maps', () => {
-    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'bin/switchyard.js', 'testing/package.json', 'README.md', 'LICENSE', 'package.json']) {
+    for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'bin/switchyard.js', 'testing/package.json', 'client/index.mjs', 'client/index.d.mts', 'README.md', 'LICENSE', 'package.json']) {
       expect(shipped).toContain(file);
     }
     const unwanted = shipped.filter((f) => /^(src|tests|demo|bench|scripts)\//.test(f) || (/\.tsx?$/.test(f) && !f.endsWith('.d.ts')) || f.endsWith('.map'));
@@ -150,8 +150,13 @@ describe('the packed tarball', () => {
   });
 
   it('passes attw (every entry point under node10, node16 from CJS and ESM, bundler) and publint', async () => {
-    const attw = await run(process.execPath, [ATTW, tarball, '--format', 'ascii', '--no-color'], work);
+    // The browser client is an ES module only (a browser imports it without a bundler): checked as such.
+    const attw = await run(process.execPath, [ATTW, tarball, '--format', 'ascii', '--no-color', '--exclude-entrypoints', './client'], work);
     expect(attw.stdout).toMatch(/No problems found/);
+    // Exit code 0 (run() checks it): no problem outside the CommonJS resolutions the esm-only profile ignores.
+    const client = await run(process.execPath, [ATTW, tarball, '--format', 'ascii', '--no-color', '--entrypoints', './client', '--profile', 'esm-only'], work);
+    expect(client.stdout).toMatch(/node16 \(from ESM\): 🟢/);
+    expect(client.stdout).toMatch(/bundler: 🟢/);
     const publint = await run(process.execPath, [PUBLINT, 'run', tarball, '--strict', '--level', 'suggestion'], work);
     expect(publint.stdout).toMatch(/All good!/);
   }, STEP_MS);

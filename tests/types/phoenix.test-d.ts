@@ -7,6 +7,8 @@ import { Channel, type EventArgs, type SocketInfo } from '../../src/phoenix/chan
 import { channel } from '../../src/phoenix/channel-route';
 import { phoenixSocket } from '../../src/phoenix/phoenix-socket';
 import { Reply, type ChannelReply } from '../../src/phoenix/reply';
+import { sinceFromPayload, type RecoveryReply } from '../../src/phoenix/history';
+import type { HistoryPosition } from '../../src/layers/history';
 
 type In = { new_msg: { body: string }; typing: { on: boolean } };
 type Out = { new_msg: { body: string; name: string }; presence_state: Record<string, unknown> };
@@ -56,3 +58,18 @@ phoenixSocket<Assigns>({
   connect: () => ({ nombre: 'x' }),
   channels: [],
 });
+
+// ---- Recovery: since from a join payload, recoverHistory's options, the reply's added fields
+
+expectTypeOf(sinceFromPayload).parameters.toEqualTypeOf<[payload: unknown, key?: string]>();
+expectTypeOf(sinceFromPayload({})).toEqualTypeOf<HistoryPosition | null>();
+expectTypeOf<RecoveryReply>().toEqualTypeOf<{ recovered: boolean; epoch: string; offset: number }>();
+class Recovering extends Channel {
+  override join(_topic: string, payload: unknown) {
+    this.recoverHistory({ since: sinceFromPayload(payload), last: 50 });
+    // @ts-expect-error last is a number
+    this.recoverHistory({ last: '50' });
+    return Reply.ok();
+  }
+}
+void Recovering;
