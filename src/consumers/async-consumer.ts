@@ -6,10 +6,12 @@
 import { performance } from 'node:perf_hooks';
 import { CONSUMER_CLASS, type Application, type Event, type Receive, type Scope, type Send } from '../application';
 import { LayerClosed, LayerUnavailable, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
-import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
+import type { AnyEventMap, ChannelLayer, EventMap, GroupSendResult, LayerMessage, MessageOf } from '../layers/channel-layer';
 import { DELIVER, listenToChannel, stopListening, type ChannelReader } from '../layers/channel-listener';
 import { ReplayGuard, joinWithHistory, type HistoryJoin, type HistoryJoinOptions } from '../layers/history-recovery';
 import { getChannelLayer } from '../layers/registry';
+import { unwatchMembership, watchMembership } from '../layers/membership-watch';
+import { MEMBERSHIP } from '../symbols';
 import { getLogger } from '../logging/process-logger';
 import { instrumentation, layerStatsOf } from '../metrics/instrumentation';
 import { listenToReader, type EventQueue } from '../server/event-queue';
@@ -127,10 +129,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
 
   /** The connection scope (set before the first event). */
   scope!: Scope;
-  /** The channel layer, or null when none is configured for `channelLayerAlias`. */
-  channelLayer: ChannelLayer<E> | null = null;
-  /** This consumer's own channel on the layer (null without a layer). */
-  channelName: string | null = null;
+
+  #layer: ChannelLayer<E> | null = null;
+  #channel: string | null = null;
 
   #send: Send | null = null;
   // Usually one group: its name rather than a Set per consumer (idle memory); a Set from the second on.
@@ -193,6 +194,43 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     };
   }
 
+  /**
+   * The channel layer named by `channelLayerAlias`. Throws NoChannelLayer
+   * when none is configured (see `hasChannelLayer`).
+   */
+  get channelLayer(): ChannelLayer<E> {
+    const layer = this.#layer;
+    if (layer === null) throw new NoChannelLayer(`${this.constructor.name}.channelLayer`);
+    return layer;
+  }
+
+  /** This consumer's own channel on the layer. Throws NoChannelLayer when no layer is configured. */
+  get channelName(): string {
+    const channel = this.#channel;
+    if (channel === null) throw new NoChannelLayer(`${this.constructor.name}.channelName`);
+    return channel;
+  }
+
+  /** True when a channel layer is configured for `channelLayerAlias` (so `channelLayer` does not throw). */
+  get hasChannelLayer(): boolean {
+    return this.#channel !== null;
+  }
+
+  /**
+   * Send `message` to every member of `group` (the layer's groupSend).
+   *
+   * @example
+   * await this.groupSend('chat_lobby', { type: 'chat.message', text });
+   */
+  groupSend(group: string, message: MessageOf<E>): Promise<GroupSendResult> {
+    return this.#requireLayer(`groupSend(${JSON.stringify(group)})`).groupSend(group, message);
+  }
+
+  /** Send `message` to one `channel` (the layer's send), e.g. a worker or another consumer's `channelName`. */
+  channelSend(channel: string, message: MessageOf<E>): Promise<void> {
+    return this.#requireLayer(`channelSend(${JSON.stringify(channel)})`).send(channel, message);
+  }
+
   /** The groups this instance has joined (static and by hand), as a snapshot. */
   get joinedGroups(): ReadonlySet<string> {
     const groups = this.#groups;
@@ -220,23 +258,40 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   async groupAdd(group: string, options?: GroupJoinOptions): Promise<void | GroupJoin> {
     const layer = this.#requireLayer(`groupAdd(${JSON.stringify(group)})`);
     let joined: GroupJoin | undefined;
-    if (options === undefined) await layer.groupAdd(group, this.channelName as string);
+    if (options === undefined) await layer.groupAdd(group, this.#channel as string);
     else joined = await this.#joinWithHistory(layer, group, options);
-    if (instrumentation.on && !this.#inGroup(group)) instrumentation.groupJoined(group);
+    // Usually done already by the layer's report (MEMBERSHIP); kept for layers that do not report.
     this.#remember(group);
     return joined;
   }
 
+  /** Internal (MembershipWatcher): the layer applied a join or leave of this consumer's channel, whoever asked. */
+  [MEMBERSHIP](group: string, joined: boolean): void {
+    if (this.#ending) return;
+    if (joined) this.#remember(group);
+    else this.#forget(group);
+  }
+
   #remember(group: string): void {
     const groups = this.#groups;
+    if (groups === group || (groups !== null && typeof groups !== 'string' && groups.has(group))) return;
+    if (instrumentation.on) instrumentation.groupJoined(group);
     if (groups === null) this.#groups = group;
     else if (typeof groups !== 'string') groups.add(group);
-    else if (groups !== group) this.#groups = new Set([groups, group]);
+    else this.#groups = new Set([groups, group]);
+  }
+
+  #forget(group: string): void {
+    if ((this.#flags & GUARDED) !== 0) replayGuards.get(this)?.forget(group);
+    const groups = this.#groups;
+    if (groups === group) this.#groups = null;
+    else if (groups === null || typeof groups === 'string' || !groups.delete(group)) return;
+    if (instrumentation.on) instrumentation.groupLeft(group);
   }
 
   /** Join, read the history, then put the replay ahead of everything queued, dropping queued live duplicates. */
   async #joinWithHistory(layer: ChannelLayer<E>, group: string, options: GroupJoinOptions): Promise<GroupJoin> {
-    const join = await joinWithHistory(layer, group, this.channelName as string, options);
+    const join = await joinWithHistory(layer, group, this.#channel as string, options);
     let guard = replayGuards.get(this);
     if (guard === undefined) replayGuards.set(this, (guard = new ReplayGuard()));
     this.#flags |= GUARDED;
@@ -257,12 +312,8 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   /** Leave `group` (leaving a group not joined is not an error). */
   async groupDiscard(group: string): Promise<void> {
     const layer = this.#requireLayer(`groupDiscard(${JSON.stringify(group)})`);
-    if ((this.#flags & GUARDED) !== 0) replayGuards.get(this)?.forget(group);
-    if (instrumentation.on && this.#inGroup(group)) instrumentation.groupLeft(group);
-    const groups = this.#groups;
-    if (groups === group) this.#groups = null;
-    else if (groups !== null && typeof groups !== 'string') groups.delete(group);
-    await layer.groupDiscard(group, this.channelName as string);
+    this.#forget(group);
+    await layer.groupDiscard(group, this.#channel as string);
   }
 
   /**
@@ -334,14 +385,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     return error instanceof StopConsumer ? null : error;
   }
 
-  #inGroup(group: string): boolean {
-    const groups = this.#groups;
-    return groups === group || (groups !== null && typeof groups !== 'string' && groups.has(group));
-  }
-
   #requireLayer(what: string): ChannelLayer<E> {
-    if (!this.channelLayer || this.channelName === null) throw new NoChannelLayer(`${this.constructor.name}.${what}`);
-    return this.channelLayer;
+    if (this.#layer === null || this.#channel === null) throw new NoChannelLayer(`${this.constructor.name}.${what}`);
+    return this.#layer;
   }
 
   #unhandled(type: string, error: NoHandler | PrivateHandler): void {
@@ -370,8 +416,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     const ctor = this.constructor as typeof AsyncConsumer;
     const layer = getChannelLayer(ctor.channelLayerAlias) as ChannelLayer<E> | null;
     if (layer) {
-      this.channelLayer = layer;
-      this.channelName = await layer.newChannel();
+      this.#layer = layer;
+      this.#channel = await layer.newChannel();
+      watchMembership(this.#channel, this);
       try {
         for (const group of ctor.groups) await this.groupAdd(group);
       } catch (error) {
@@ -391,7 +438,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     }
     // After the client pump's first step, so a connect event that is already
     // there is queued before messages that reached the channel early.
-    if (layer) queueMicrotask(() => this.#readLayer(layer, this.channelName as string));
+    if (layer) queueMicrotask(() => this.#readLayer(layer, this.#channel as string));
   }
 
   #readLayer(layer: ChannelLayer<E>, channel: string): void {
@@ -467,7 +514,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
       ctor.logger.warn(`${ctor.name}: dropped a channel layer message of protocol type ${JSON.stringify(type)}`);
       return;
     }
-    const stats = layerStatsOf(this.channelLayer);
+    const stats = layerStatsOf(this.#layer);
     if (stats !== undefined) stats.deliveries++;
     this.#enqueue(message as Event);
   }
@@ -542,14 +589,17 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     const reader = this.#layerReader;
     this.#layerReader = null;
     if (reader instanceof AbortController) reader.abort();
-    else if (reader !== null) stopListening(this.channelLayer as ChannelLayer<E>, this.channelName as string, reader);
+    else if (reader !== null) stopListening(this.#layer as ChannelLayer<E>, this.#channel as string, reader);
   }
 
   async #leaveGroups(): Promise<void> {
-    const layer = this.channelLayer;
+    const layer = this.#layer;
+    const channel = this.#channel;
+    if (layer === null || channel === null) return;
+    // No more reports: the leaves below would otherwise edit the list being left.
+    unwatchMembership(channel, this);
     const joined = this.#groups;
-    if (!layer || joined === null) return;
-    const channel = this.channelName as string;
+    if (joined === null) return;
     const groups = typeof joined === 'string' ? [joined] : [...joined];
     this.#groups = null;
     if (groups.length === 0) return;

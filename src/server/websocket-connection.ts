@@ -25,6 +25,7 @@ import { checkHeaders, writeRawResponse } from './raw-response';
 import { refusalReasonOf, type RefusalReason } from './refusal-reasons';
 import { redactScope } from './redact-scope';
 import { coalesceWrite } from './tick-cork';
+import { ACCEPT_REQUEST, CONNECTION } from '../symbols';
 
 const SHUTTING_DOWN: RefusalReason = { kind: 'shutdown', text: 'server is shutting down' };
 
@@ -48,7 +49,7 @@ export interface AcceptRequest {
 }
 
 /** Where the accept request travels from the connection to ws's `handleProtocols`/`headers` hooks. */
-export const ACCEPT_REQUEST = Symbol('switchyard.acceptRequest');
+export { ACCEPT_REQUEST };
 
 const HANDSHAKE = 0;
 const OPEN = 1;
@@ -58,8 +59,6 @@ const PAUSED = 1;
 const RELEASED = 2;
 const PONG_LISTENING = 4;
 
-/** Where a ws socket keeps its connection, so the frame listeners can be shared functions. */
-const CONNECTION = Symbol('switchyard.connection');
 type ServedSocket = WebSocket & { [CONNECTION]: WebsocketConnection };
 const connectionOf = (ws: WebSocket): WebsocketConnection => (ws as ServedSocket)[CONNECTION];
 
