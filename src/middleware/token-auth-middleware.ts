@@ -8,8 +8,8 @@ import type { Application, Event, Receive, Scope, Send } from '../application';
 import { AuthenticationFailed, InvalidOption } from '../errors';
 import { AnonymousUser } from './auth-middleware';
 import { BaseMiddleware, headersOf } from './base-middleware';
-import { redactTokenNames } from '../server/redact-scope';
-import { HTTP_TOKEN } from '../server/request-scope';
+import { redactTokenNames } from '../logging/token-names';
+import { HTTP_TOKEN } from '../http-token';
 import { requirePeer } from '../peer-dependency';
 
 /**

@@ -6,22 +6,15 @@
  */
 import { shareScopeLogger } from './log-fields';
 import type { Scope } from '../application';
+import { redactTokenNames, secretParams, tokenMarkers } from '../logging/token-names';
 
 /** What replaces a credential. */
 export const REDACTED = '[redacted]';
 
 // Headers that carry credentials as a whole.
 const SECRET_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie']);
-// Query parameters and subprotocol markers that carry tokens: the defaults, plus every name a
-// TokenAuthMiddleware is configured with (process-wide configuration, not per-connection state).
-const secretParams = new Set<string>(['token', 'access_token']);
-const tokenMarkers = new Set<string>(['bearer']);
-
-/** Also redact query parameter `param` and the subprotocol entry after `marker` (TokenAuthMiddleware calls this). */
-export function redactTokenNames(param: string | false, marker: string | false): void {
-  if (param !== false) secretParams.add(param);
-  if (marker !== false) tokenMarkers.add(marker);
-}
+// Query parameters and subprotocol markers that carry tokens: see token-names.ts.
+export { redactTokenNames };
 
 function decodeName(part: string): string {
   try {
