@@ -158,6 +158,15 @@ export type WebsocketOutputEvent =
 export type HttpInputEvent = HttpRequestEvent | HttpDisconnectEvent;
 export type HttpOutputEvent = HttpResponseStartEvent | HttpResponseBodyEvent;
 
+/**
+ * True for the protocol's own event types (`websocket.*`, `http.*`): what a
+ * client connection sends and receives. Channel layer messages may not use
+ * them (a groupSend of `websocket.disconnect` must not run disconnect handlers).
+ */
+export function isProtocolEvent(type: string): boolean {
+  return type.startsWith('websocket.') || type.startsWith('http.');
+}
+
 /** Waits for the next event for this application instance. */
 export type Receive<E extends Event = Event> = () => Promise<E>;
 /** Hands an event to the server (or the enclosing application). */

@@ -18,7 +18,7 @@ import { CloseCode } from '../close-codes';
 import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '../errors';
 import { isEnabled } from '../logging/process-logger';
 import { instrumentation, refusalReasonOf as metricsReasonOf } from '../metrics/instrumentation';
-import { EventQueue, markReader } from './event-queue';
+import { EventQueue, markInbox } from '../inbox';
 import { handshakeSummary, scopeLogger } from './log-fields';
 import type { ResolvedServerOptions } from './options';
 import { checkHeaders, writeRawResponse } from './raw-response';
@@ -118,7 +118,7 @@ export class WebsocketConnection {
     this.#socket = socket;
     this.scope = scope;
     // A consumer given this `receive` takes the events by push instead of a read loop (idle memory).
-    markReader(this.receive, this.#queue);
+    markInbox(this.receive, this.#queue);
   }
 
   /** Reading from the client is paused until the application catches up. */

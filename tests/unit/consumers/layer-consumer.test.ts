@@ -6,7 +6,7 @@ import { NoChannelLayer } from '../../../src/errors';
 import { InMemoryChannelLayer } from '../../../src/layers/memory-layer';
 import { closeChannelLayers, configureChannelLayers } from '../../../src/layers/registry';
 import { WebsocketCommunicator } from '../../../src/testing/websocket-communicator';
-import { EventQueue, markReader } from '../../../src/server/event-queue';
+import { EventQueue, markInbox } from '../../../src/inbox';
 import type { Event } from '../../../src/application';
 
 type ChatEvents = { 'chat.message': { message: string; user: string } };
@@ -232,7 +232,7 @@ describe('consumers on the channel layer', () => {
 describe('consumers reading a server-style receive (push delivery)', () => {
   it('take connect, frames and disconnect by push, in order, and leave their groups', async () => {
     const queue = new EventQueue<Event>();
-    const receive = markReader(() => queue.next(), queue);
+    const receive = markInbox(() => queue.next(), queue);
     const sent: Event[] = [];
     const frameSent = new Map<number, () => void>();
     const send = async (event: Event): Promise<void> => {
