@@ -177,3 +177,8 @@ export function listenToInbox<E, T>(receive: unknown, deliver: EventDelivery<E, 
   const queue = typeof receive === 'function' ? (receive as unknown as Record<symbol, unknown>)[INBOX] : undefined;
   return queue instanceof EventQueue && queue.listen(deliver as EventDelivery<unknown, T>, target) ? (queue as EventQueue<E>) : null;
 }
+
+/** True when `receive` reads an inbox a consumer can take its events from by push (the server's and the communicators' do). */
+export function hasInbox(receive: unknown): boolean {
+  return typeof receive === 'function' && (receive as unknown as Record<symbol, unknown>)[INBOX] instanceof EventQueue;
+}

@@ -132,6 +132,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   // No more events are taken or dispatched (disconnect or the consumer's own end).
   #ending = false;
   #clientGone = false;
+  // This consumer sent its own close: the disconnect the server answers with waits for the running handler.
+  #closeSent = false;
+  #pendingDisconnect: Event | null = null;
   // Joined a group with history: its ReplayGuard is in `replayGuards`.
   #guarded = false;
   // The client source, told as each client event is handled: the server's (or a
@@ -311,6 +314,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   /** Hand an event to the server (or enclosing application). Dropped once the client is gone. */
   protected sendEvent(event: Event): Promise<void> {
     if (this.#clientGone || this.#send === null) return RESOLVED;
+    if (event.type === 'websocket.close') this.#closeSent = true;
     try {
       return this.#send(event);
     } catch (error) {
@@ -411,11 +415,26 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   /** Entry point 1: a client event, pushed by the inbox (or a ReceivePump). */
   static #clientEvent = (consumer: AsyncConsumer<any>, event: Event): void => {
     if (consumer.#ending) return;
-    // A disconnect skips the queue: it is never starved by a busy handler or a backlog.
-    // In a microtask, so it is handled after the code that caused it (often this consumer's own close()) has returned.
-    if (DISCONNECT_TYPES.has(event.type)) queueMicrotask(() => void consumer.#disconnected(event));
+    if (DISCONNECT_TYPES.has(event.type)) consumer.#disconnect(event);
     else consumer.#enqueue(event);
   };
+
+  /**
+   * A disconnect skips the queue: it is never starved by a busy handler or a
+   * backlog, and runs at once, except the one the server answers this
+   * consumer's own close with: that one waits for the running handler (the
+   * consumer "ends after the running handler returns", as a communicator
+   * shows it too, where no such answer comes).
+   */
+  #disconnect(event: Event): void {
+    if (this.#closeSent && this.#draining) {
+      this.#pendingDisconnect = event;
+      this.#stopRequested = true;
+      return;
+    }
+    // In a microtask: handled after the code that delivered it has returned.
+    queueMicrotask(() => void this.#disconnected(event));
+  }
 
   static #receiveFailed = (consumer: AsyncConsumer<any>, error: unknown): void => {
     void consumer.#finish(error);
@@ -490,7 +509,8 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
       if (isProtocolEvent(event.type)) this.#clientFeed?.consumed();
       if (this.#stopRequested) {
         this.#draining = false;
-        return this.#finish(null);
+        const pending = this.#pendingDisconnect;
+        return pending === null ? this.#finish(null) : this.#disconnected(pending);
       }
     }
     this.#queue = null;
