@@ -4,10 +4,12 @@
  * must observe the same frames, closes and handler order on both.
  */
 import type { Application, Event } from '../../src/application';
+import { AsyncHttpConsumer } from '../../src/consumers/http-consumer';
 import { WebsocketConsumer } from '../../src/consumers/websocket-consumer';
 import { hasInbox } from '../../src/inbox';
 import { InMemoryChannelLayer } from '../../src/layers/memory-layer';
 import { closeChannelLayers, configureChannelLayers } from '../../src/layers/registry';
+import { HttpCommunicator } from '../../src/testing/http-communicator';
 import { WebsocketCommunicator } from '../../src/testing/websocket-communicator';
 import { closeAll } from '../helpers/cleanup';
 import { startServer } from '../helpers/start-server';
@@ -121,5 +123,32 @@ describe('the communicator and the server hand a consumer the same path', () => 
       [{ type: 'websocket.disconnect' }, { type: 'websocket.disconnect' }],
       [{ type: 'websocket.disconnect' }, { type: 'websocket.disconnect' }],
     ]);
+  });
+});
+
+describe('parity: an HTTP consumer', () => {
+  // The HTTP exchange feeds an inbox too, so an HTTP consumer takes the body by push on both paths.
+  class Upper extends AsyncHttpConsumer {
+    override async handle(body: Buffer) {
+      await this.sendResponse(201, body.toString('utf8').toUpperCase(), { headers: { 'content-type': 'text/plain' } });
+    }
+  }
+  function probe(seen: string[]): Application {
+    const inner = Upper.asApp();
+    return (scope, receive, send) => {
+      seen.push(hasInbox(receive) ? 'inbox' : 'pull');
+      return inner(scope, receive, send);
+    };
+  }
+
+  it('answers the same through HttpCommunicator and a real server, reading the body from an inbox on both', async () => {
+    const seen: string[] = [];
+    const comm = new HttpCommunicator(probe(seen), 'POST', '/up', { body: 'hello' });
+    const viaComm = await comm.getResponse();
+    const server = await startServer(probe(seen));
+    const viaServer = await fetch(`${server.httpUrl}/up`, { method: 'POST', body: 'hello' });
+    expect({ status: viaComm.status, body: viaComm.body.toString('utf8') }).toEqual({ status: 201, body: 'HELLO' });
+    expect({ status: viaServer.status, body: await viaServer.text() }).toEqual({ status: 201, body: 'HELLO' });
+    expect(seen).toEqual(['inbox', 'inbox']);
   });
 });
