@@ -50,7 +50,7 @@ export class ChatBot extends AsyncConsumer<BotEvents> {
 
   async botCommand(event: BotCommand): Promise<void> {
     if (typeof event.replyTo !== 'string' || !isRoomName(event.room)) return;
-    await this.channelLayer!.send(event.replyTo, {
+    await this.channelSend(event.replyTo, {
       type: 'chat.message',
       message: this.answer(event),
       author: 'bot',

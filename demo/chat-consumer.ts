@@ -67,7 +67,7 @@ export class ChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
       const frame: RecoveryFrame = { type: 'recovery', recovered: join.recovered, epoch: join.epoch, offset: join.offset };
       await this.sendJson(frame);
     }
-    await this.presence.track(this.#group, this.#id, this.channelName!, { name: this.#name });
+    await this.presence.track(this.#group, this.#id, this.channelName, { name: this.#name });
     if (query.get('events') !== '1') return;
 
     // The state and the subscription in one synchronous step: no change can
@@ -83,7 +83,7 @@ export class ChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     // Before accept (a denied room) nothing was tracked.
-    if (this.channelName !== null && this.#group !== '') await this.presence.untrackConnection(this.channelName);
+    if (this.hasChannelLayer && this.#group !== '') await this.presence.untrackConnection(this.channelName);
   }
 
   /** `{"message": text}` from the client (the tutorial's only frame). */
@@ -91,19 +91,19 @@ export class ChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
   async chat(dto: ChatMessageDto): Promise<void> {
     const command = SLASH_COMMAND.exec(dto.message);
     if (command !== null) {
-      await this.channelLayer!.send(this.botChannel, {
+      await this.channelSend(this.botChannel, {
         type: 'bot.command',
         command: command[1]!.toLowerCase(),
         args: command[2]!.trim(),
         room: this.#room,
         author: this.#name,
-        replyTo: this.channelName!,
+        replyTo: this.channelName,
       });
       return;
     }
     const time = new Date().toISOString();
-    await this.channelLayer!.groupSend(this.#group, { type: 'chat.message', message: dto.message, author: this.#name, time });
-    await toPhoenix(this.channelLayer!, this.#room, dto.message, this.#name, time);
+    await this.groupSend(this.#group, { type: 'chat.message', message: dto.message, author: this.#name, time });
+    await toPhoenix(this.channelLayer, this.#room, dto.message, this.#name, time);
   }
 
   /** A line for this connection: from a member, the bot, or `groupSend` in the shell (which may send only `message`). */

@@ -3,6 +3,7 @@
  * middleware, consumers) is a function of `(scope, receive, send)`, modelled
  * on ASGI, so pieces nest freely and a test can drive any of them.
  */
+import { CONSUMER_CLASS } from './symbols';
 
 /** A `{host, port}` pair for the two ends of a connection. */
 export interface Address {
@@ -157,6 +158,15 @@ export type WebsocketOutputEvent =
 export type HttpInputEvent = HttpRequestEvent | HttpDisconnectEvent;
 export type HttpOutputEvent = HttpResponseStartEvent | HttpResponseBodyEvent;
 
+/**
+ * True for the protocol's own event types (`websocket.*`, `http.*`): what a
+ * client connection sends and receives. Channel layer messages may not use
+ * them (a groupSend of `websocket.disconnect` must not run disconnect handlers).
+ */
+export function isProtocolEvent(type: string): boolean {
+  return type.startsWith('websocket.') || type.startsWith('http.');
+}
+
 /** Waits for the next event for this application instance. */
 export type Receive<E extends Event = Event> = () => Promise<E>;
 /** Hands an event to the server (or the enclosing application). */
@@ -183,13 +193,8 @@ export type Application<S extends Scope = Scope> = (
   send: Send,
 ) => Promise<void>;
 
-/**
- * Marks a consumer class, so a router given the class itself builds its
- * application with the class's static `asApp()`: `path('ws/', ChatConsumer)`
- * means `path('ws/', ChatConsumer.asApp())`. `Symbol.for`, so two copies of
- * the package (an ESM and a CommonJS one) still recognise each other's classes.
- */
-export const CONSUMER_CLASS: unique symbol = Symbol.for('switchyard.consumerClass') as typeof CONSUMER_CLASS;
+/** Marks a consumer class (see symbols.ts). */
+export { CONSUMER_CLASS };
 
 /** A class a router can turn into an application: it carries `CONSUMER_CLASS` and a static `asApp()`. */
 export interface ConsumerClass {

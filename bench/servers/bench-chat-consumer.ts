@@ -22,7 +22,7 @@ export class BenchChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
   override async receiveJson(content: unknown): Promise<void> {
     const message = (content as { message?: unknown } | null)?.message;
     if (typeof message !== 'string') return;
-    await this.channelLayer!.groupSend(this.#group, { type: 'chat.message', message });
+    await this.groupSend(this.#group, { type: 'chat.message', message });
   }
 
   async chatMessage(event: { type: 'chat.message'; message: string }): Promise<void> {

@@ -2,19 +2,34 @@
  * The generic consumer: one instance per connection, dispatching every event
  * (from the client and from its channel layer channel) to a handler method by
  * the rule in `handler-name.ts`, one at a time, in arrival order.
+ *
+ * One inbox, one loop:
+ *
+ *   client:  server inbox --push--> #clientEvent --+
+ *            (or ReceivePump, for a pulled receive)  |
+ *                                                    +--> #enqueue --> #queue --> #drain --> dispatch --> handler
+ *   layer:   layer [DELIVER] ----------------------+
+ *            (or ChannelPump, for a layer that cannot push)
+ *
+ * Sources that can only be pulled are adapted into push at the edge
+ * (receive-pump.ts, layers/channel-pump.ts), so the consumer itself has two
+ * entry points of the same shape and one queue.
  */
 import { performance } from 'node:perf_hooks';
-import { CONSUMER_CLASS, type Application, type Event, type Receive, type Scope, type Send } from '../application';
-import { LayerClosed, LayerUnavailable, NoChannelLayer, NoHandler, PrivateHandler, ReceiveAborted, StopConsumer } from '../errors';
-import type { AnyEventMap, ChannelLayer, EventMap, LayerMessage } from '../layers/channel-layer';
-import { DELIVER, listenToChannel, stopListening, type ChannelReader } from '../layers/channel-listener';
+import { CONSUMER_CLASS, isProtocolEvent, type Application, type Event, type Receive, type Scope, type Send } from '../application';
+import { LayerUnavailable, NoChannelLayer, NoHandler, PrivateHandler, StopConsumer } from '../errors';
+import type { AnyEventMap, ChannelLayer, EventMap, GroupSendResult, LayerMessage, MessageOf } from '../layers/channel-layer';
+import { DELIVER, stopListening } from '../layers/channel-listener';
+import { readChannel, type ChannelPump } from '../layers/channel-pump';
 import { ReplayGuard, joinWithHistory, type HistoryJoin, type HistoryJoinOptions } from '../layers/history-recovery';
 import { getChannelLayer } from '../layers/registry';
+import { unwatchMembership, watchMembership } from '../layers/membership-watch';
+import { MEMBERSHIP } from '../symbols';
 import { getLogger } from '../logging/process-logger';
 import { instrumentation, layerStatsOf } from '../metrics/instrumentation';
-import { listenToReader, type EventQueue } from '../server/event-queue';
+import { listenToInbox } from '../inbox';
 import { handlerNameOf, reserveMethodsOf } from './handler-name';
-import { PullGate } from './pull-gate';
+import { ReceivePump, type ClientFeed } from './receive-pump';
 
 /** Where consumers report dropped events and errors that cannot reach the application's caller. */
 export interface ConsumerLogger {
@@ -41,22 +56,7 @@ function fieldsOf(details: unknown[]): Record<string, unknown> {
 
 // Event types that end the connection: the consumer stops reading and cleans up.
 const DISCONNECT_TYPES: ReadonlySet<string> = new Set(['websocket.disconnect', 'http.disconnect']);
-// Layer messages may not impersonate the protocol (a groupSend of
-// `websocket.disconnect` must not run disconnect handlers).
-const PROTOCOL_PREFIXES = ['websocket.', 'http.'];
-
-function isProtocolType(type: string): boolean {
-  return type.startsWith(PROTOCOL_PREFIXES[0]!) || type.startsWith(PROTOCOL_PREFIXES[1]!);
-}
-const LAYER_RETRY_MS = 100;
 const RESOLVED: Promise<void> = Promise.resolve();
-// Bits of AsyncConsumer.#flags.
-const DRAINING = 1;
-const STOP_REQUESTED = 2;
-const ENDING = 4;
-const CLIENT_GONE = 8;
-// Set once the consumer joined a group with history (its ReplayGuard is in `replayGuards`).
-const GUARDED = 16;
 
 // Kept beside the consumer rather than in a field: only consumers that recover pay for it (idle memory).
 const replayGuards = new WeakMap<AsyncConsumer<any>, ReplayGuard>();
@@ -70,19 +70,6 @@ export interface GroupJoin extends Omit<HistoryJoin, 'messages'> {
 }
 
 const warnedTypes = new WeakMap<Function, Set<string>>();
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Base class of every consumer. `E` is the event map of the channel layer
@@ -127,55 +114,38 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
 
   /** The connection scope (set before the first event). */
   scope!: Scope;
-  /** The channel layer, or null when none is configured for `channelLayerAlias`. */
-  channelLayer: ChannelLayer<E> | null = null;
-  /** This consumer's own channel on the layer (null without a layer). */
-  channelName: string | null = null;
+
+  #layer: ChannelLayer<E> | null = null;
+  #channel: string | null = null;
 
   #send: Send | null = null;
-  // Usually one group: its name rather than a Set per consumer (idle memory); a Set from the second on.
+  // Usually one group: its (shared) name rather than a Set per consumer; a Set holding one
+  // name costs 174 B more per idle connection (v8 heap, 100k objects, Node 20). A Set from the
+  // second group on. Guarded by the idle-bytes check of the bench smoke run (bench-smoke.test.ts).
   #groups: string | Set<string> | null = null;
-  // Events waiting for dispatch; null while there are none (idle memory per connection).
+  // The inbox: events waiting for dispatch, client events and layer messages alike.
+  // Null while empty: an array kept per idle connection costs 32 B empty, more once it has grown.
   #queue: Array<Event | undefined> | null = null;
   #head = 0;
-  // Four booleans in one field: a slot each would cost 24 bytes more per connection.
-  #flags = 0;
-  // The server's inbox when it pushes client events to this consumer: told as each one is
-  // handled, so a client sending faster than the handlers is paused (maxQueuedMessages).
-  // Otherwise the gate that stops the pull loop at maxClientBacklog, for the same reason.
-  // One field for both: idle memory per connection.
-  #clientInbox: EventQueue<Event> | PullGate | null = null;
-  // How the layer channel is read: pushed to this consumer itself (a ChannelReader),
-  // or the AbortController of a `receive()` loop for layers that cannot push.
-  #layerReader: ChannelReader | AbortController | null = null;
+  // #drain is running or scheduled.
+  #draining = false;
+  #stopRequested = false;
+  // No more events are taken or dispatched (disconnect or the consumer's own end).
+  #ending = false;
+  #clientGone = false;
+  // This consumer sent its own close: the disconnect the server answers with waits for the running handler.
+  #closeSent = false;
+  #pendingDisconnect: Event | null = null;
+  // Joined a group with history: its ReplayGuard is in `replayGuards`.
+  #guarded = false;
+  // The client source, told as each client event is handled: the server's (or a
+  // communicator's) inbox, or a ReceivePump when `receive` can only be pulled.
+  #clientFeed: ClientFeed | null = null;
+  // Only for layers that cannot push; null while the layer pushes to this consumer.
+  #layerPump: ChannelPump | null = null;
   // The run's promise, kept as its resolve function only (resolving it with a
   // rejected promise rejects it): one closure less per connection.
   #resolveRun: ((outcome: void | PromiseLike<void>) => void) | null = null;
-
-  get #draining(): boolean {
-    return (this.#flags & DRAINING) !== 0;
-  }
-  set #draining(on: boolean) {
-    this.#flags = on ? this.#flags | DRAINING : this.#flags & ~DRAINING;
-  }
-  get #stopRequested(): boolean {
-    return (this.#flags & STOP_REQUESTED) !== 0;
-  }
-  set #stopRequested(on: boolean) {
-    this.#flags = on ? this.#flags | STOP_REQUESTED : this.#flags & ~STOP_REQUESTED;
-  }
-  get #ending(): boolean {
-    return (this.#flags & ENDING) !== 0;
-  }
-  set #ending(on: boolean) {
-    this.#flags = on ? this.#flags | ENDING : this.#flags & ~ENDING;
-  }
-  get #clientGone(): boolean {
-    return (this.#flags & CLIENT_GONE) !== 0;
-  }
-  set #clientGone(on: boolean) {
-    this.#flags = on ? this.#flags | CLIENT_GONE : this.#flags & ~CLIENT_GONE;
-  }
 
   /**
    * An application that runs a fresh instance of this consumer per call,
@@ -191,6 +161,43 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
       if (initOptions) Object.assign(consumer, initOptions);
       return consumer.#run(scope, receive, send);
     };
+  }
+
+  /**
+   * The channel layer named by `channelLayerAlias`. Throws NoChannelLayer
+   * when none is configured (see `hasChannelLayer`).
+   */
+  get channelLayer(): ChannelLayer<E> {
+    const layer = this.#layer;
+    if (layer === null) throw new NoChannelLayer(`${this.constructor.name}.channelLayer`);
+    return layer;
+  }
+
+  /** This consumer's own channel on the layer. Throws NoChannelLayer when no layer is configured. */
+  get channelName(): string {
+    const channel = this.#channel;
+    if (channel === null) throw new NoChannelLayer(`${this.constructor.name}.channelName`);
+    return channel;
+  }
+
+  /** True when a channel layer is configured for `channelLayerAlias` (so `channelLayer` does not throw). */
+  get hasChannelLayer(): boolean {
+    return this.#channel !== null;
+  }
+
+  /**
+   * Send `message` to every member of `group` (the layer's groupSend).
+   *
+   * @example
+   * await this.groupSend('chat_lobby', { type: 'chat.message', text });
+   */
+  groupSend(group: string, message: MessageOf<E>): Promise<GroupSendResult> {
+    return this.#requireLayer(`groupSend(${JSON.stringify(group)})`).groupSend(group, message);
+  }
+
+  /** Send `message` to one `channel` (the layer's send), e.g. a worker or another consumer's `channelName`. */
+  channelSend(channel: string, message: MessageOf<E>): Promise<void> {
+    return this.#requireLayer(`channelSend(${JSON.stringify(channel)})`).send(channel, message);
   }
 
   /** The groups this instance has joined (static and by hand), as a snapshot. */
@@ -220,49 +227,59 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   async groupAdd(group: string, options?: GroupJoinOptions): Promise<void | GroupJoin> {
     const layer = this.#requireLayer(`groupAdd(${JSON.stringify(group)})`);
     let joined: GroupJoin | undefined;
-    if (options === undefined) await layer.groupAdd(group, this.channelName as string);
+    if (options === undefined) await layer.groupAdd(group, this.#channel as string);
     else joined = await this.#joinWithHistory(layer, group, options);
-    if (instrumentation.on && !this.#inGroup(group)) instrumentation.groupJoined(group);
+    // Usually done already by the layer's report (MEMBERSHIP); kept for layers that do not report.
     this.#remember(group);
     return joined;
   }
 
+  /** Internal (MembershipWatcher): the layer applied a join or leave of this consumer's channel, whoever asked. */
+  [MEMBERSHIP](group: string, joined: boolean): void {
+    if (this.#ending) return;
+    if (joined) this.#remember(group);
+    else this.#forget(group);
+  }
+
   #remember(group: string): void {
     const groups = this.#groups;
+    if (groups === group || (groups !== null && typeof groups !== 'string' && groups.has(group))) return;
+    if (instrumentation.on) instrumentation.groupJoined(group);
     if (groups === null) this.#groups = group;
     else if (typeof groups !== 'string') groups.add(group);
-    else if (groups !== group) this.#groups = new Set([groups, group]);
+    else this.#groups = new Set([groups, group]);
+  }
+
+  #forget(group: string): void {
+    if (this.#guarded) replayGuards.get(this)?.forget(group);
+    const groups = this.#groups;
+    if (groups === group) this.#groups = null;
+    else if (groups === null || typeof groups === 'string' || !groups.delete(group)) return;
+    if (instrumentation.on) instrumentation.groupLeft(group);
   }
 
   /** Join, read the history, then put the replay ahead of everything queued, dropping queued live duplicates. */
   async #joinWithHistory(layer: ChannelLayer<E>, group: string, options: GroupJoinOptions): Promise<GroupJoin> {
-    const join = await joinWithHistory(layer, group, this.channelName as string, options);
+    const join = await joinWithHistory(layer, group, this.#channel as string, options);
     let guard = replayGuards.get(this);
     if (guard === undefined) replayGuards.set(this, (guard = new ReplayGuard()));
-    this.#flags |= GUARDED;
+    this.#guarded = true;
     guard.mark(group, join.epoch, join.offset);
     const queued = this.#queue === null ? [] : (this.#queue.slice(this.#head) as Event[]);
-    const kept = queued.filter((event) => guard.admit(event));
-    const replay = (join.messages as Event[]).filter((event) => !isProtocolType(event.type));
-    this.#queue = [...replay, ...kept];
+    this.#queue = null;
     this.#head = 0;
-    if (this.#queue.length === 0) this.#queue = null;
-    else if (!this.#draining) {
-      this.#draining = true;
-      if (AsyncConsumer.#pendingDrains.push(this) === 1) queueMicrotask(AsyncConsumer.#startDrains);
-    }
+    // Through #enqueue like every event: the replay first, then what was queued minus live duplicates.
+    const replay = (join.messages as Event[]).filter((event) => !isProtocolEvent(event.type));
+    for (const event of replay) this.#enqueue(event);
+    for (const event of queued) if (guard.admit(event)) this.#enqueue(event);
     return { recovered: join.recovered, epoch: join.epoch, offset: join.offset, replayed: replay.length };
   }
 
   /** Leave `group` (leaving a group not joined is not an error). */
   async groupDiscard(group: string): Promise<void> {
     const layer = this.#requireLayer(`groupDiscard(${JSON.stringify(group)})`);
-    if ((this.#flags & GUARDED) !== 0) replayGuards.get(this)?.forget(group);
-    if (instrumentation.on && this.#inGroup(group)) instrumentation.groupLeft(group);
-    const groups = this.#groups;
-    if (groups === group) this.#groups = null;
-    else if (groups !== null && typeof groups !== 'string') groups.delete(group);
-    await layer.groupDiscard(group, this.channelName as string);
+    this.#forget(group);
+    await layer.groupDiscard(group, this.#channel as string);
   }
 
   /**
@@ -298,6 +315,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   /** Hand an event to the server (or enclosing application). Dropped once the client is gone. */
   protected sendEvent(event: Event): Promise<void> {
     if (this.#clientGone || this.#send === null) return RESOLVED;
+    if (event.type === 'websocket.close') this.#closeSent = true;
     try {
       return this.#send(event);
     } catch (error) {
@@ -334,14 +352,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     return error instanceof StopConsumer ? null : error;
   }
 
-  #inGroup(group: string): boolean {
-    const groups = this.#groups;
-    return groups === group || (groups !== null && typeof groups !== 'string' && groups.has(group));
-  }
-
   #requireLayer(what: string): ChannelLayer<E> {
-    if (!this.channelLayer || this.channelName === null) throw new NoChannelLayer(`${this.constructor.name}.${what}`);
-    return this.channelLayer;
+    if (this.#layer === null || this.#channel === null) throw new NoChannelLayer(`${this.constructor.name}.${what}`);
+    return this.#layer;
   }
 
   #unhandled(type: string, error: NoHandler | PrivateHandler): void {
@@ -370,8 +383,9 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     const ctor = this.constructor as typeof AsyncConsumer;
     const layer = getChannelLayer(ctor.channelLayerAlias) as ChannelLayer<E> | null;
     if (layer) {
-      this.channelLayer = layer;
-      this.channelName = await layer.newChannel();
+      this.#layer = layer;
+      this.#channel = await layer.newChannel();
+      watchMembership(this.#channel, this);
       try {
         for (const group of ctor.groups) await this.groupAdd(group);
       } catch (error) {
@@ -381,110 +395,83 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     } else if (ctor.groups.length > 0) {
       throw new NoChannelLayer(`${ctor.name}.groups`);
     }
-    // The server's `receive` pushes its events (the connect event, already
-    // there, at once); any other is read in a loop.
-    this.#clientInbox = listenToReader(receive, AsyncConsumer.#clientEvent, this);
-    if (this.#clientInbox === null) {
-      const gate = new PullGate(Math.max(1, ctor.maxClientBacklog));
-      this.#clientInbox = gate;
-      void this.#pumpClient(receive, gate);
-    }
-    // After the client pump's first step, so a connect event that is already
+    // The server's and the communicators' `receive` push from their inbox (the
+    // connect event, already there, at once); any other is adapted by a pump.
+    this.#clientFeed =
+      listenToInbox(receive, AsyncConsumer.#clientEvent, this) ??
+      new ReceivePump(receive, AsyncConsumer.#clientEvent, AsyncConsumer.#receiveFailed, this, ctor.maxClientBacklog);
+    // After the client's first step, so a connect event that is already
     // there is queued before messages that reached the channel early.
-    if (layer) queueMicrotask(() => this.#readLayer(layer, this.channelName as string));
+    if (layer) queueMicrotask(() => this.#readLayer(layer, this.#channel as string));
   }
 
   #readLayer(layer: ChannelLayer<E>, channel: string): void {
     if (this.#ending) return;
-    if (listenToChannel(layer, channel, this)) {
-      this.#layerReader = this;
-      return;
-    }
-    const abort = new AbortController();
-    this.#layerReader = abort;
-    void this.#pumpLayer(layer, channel, abort.signal);
+    this.#layerPump = readChannel(layer, channel, this, (error) => {
+      const ctor = this.constructor as typeof AsyncConsumer;
+      ctor.logger.error(`${ctor.name}: channel layer receive failed; retrying`, error);
+    });
   }
 
+  /** Entry point 1: a client event, pushed by the inbox (or a ReceivePump). */
   static #clientEvent = (consumer: AsyncConsumer<any>, event: Event): void => {
     if (consumer.#ending) return;
-    // As if read by the loop below: a disconnect is handled after the code that
-    // caused it (often this consumer's own close()) has returned.
-    if (DISCONNECT_TYPES.has(event.type)) queueMicrotask(() => void consumer.#disconnected(event));
+    if (DISCONNECT_TYPES.has(event.type)) consumer.#disconnect(event);
     else consumer.#enqueue(event);
   };
 
-  async #pumpClient(receive: Receive, gate: PullGate): Promise<void> {
-    for (;;) {
-      const room = gate.room();
-      if (room !== null) {
-        await room;
-        if (this.#ending) return;
-      }
-      let event: Event;
-      try {
-        event = await receive();
-      } catch (error) {
-        return this.#finish(error);
-      }
-      if (this.#ending) return;
-      if (DISCONNECT_TYPES.has(event.type)) return this.#disconnected(event);
-      // Counted as #drain counts them handled: by protocol type.
-      if (isProtocolType(event.type)) gate.pulled();
-      this.#enqueue(event);
+  /**
+   * A disconnect skips the queue: it is never starved by a busy handler or a
+   * backlog, and runs at once, except the one the server answers this
+   * consumer's own close with: that one waits for the running handler (the
+   * consumer "ends after the running handler returns", as a communicator
+   * shows it too, where no such answer comes).
+   */
+  #disconnect(event: Event): void {
+    if (this.#closeSent && this.#draining) {
+      this.#pendingDisconnect = event;
+      this.#stopRequested = true;
+      return;
     }
+    // In a microtask: handled after the code that delivered it has returned.
+    queueMicrotask(() => void this.#disconnected(event));
   }
 
-  /** Read the layer with `receive()`, for layers that cannot push (see channel-listener.ts). */
-  async #pumpLayer(layer: ChannelLayer<E>, channel: string, signal: AbortSignal): Promise<void> {
-    const ctor = this.constructor as typeof AsyncConsumer;
-    while (!signal.aborted) {
-      let message: Event;
-      try {
-        message = (await layer.receive(channel, { signal })) as Event;
-      } catch (error) {
-        if (signal.aborted || error instanceof ReceiveAborted || error instanceof LayerClosed) return;
-        ctor.logger.error(`${ctor.name}: channel layer receive failed; retrying`, error);
-        await delay(LAYER_RETRY_MS, signal);
-        continue;
-      }
-      if (this.#ending) return;
-      this.#fromLayer(message);
-    }
-  }
+  static #receiveFailed = (consumer: AsyncConsumer<any>, error: unknown): void => {
+    void consumer.#finish(error);
+  };
 
-  /** Internal (ChannelReader): a message pushed by the channel layer. */
+  /** Entry point 2 (ChannelReader): a channel layer message, pushed by the layer (or a ChannelPump). */
   [DELIVER](message: LayerMessage): void {
-    this.#fromLayer(message);
-  }
-
-  /** A message from the channel layer (pushed or received): queue it unless it impersonates the protocol. */
-  #fromLayer(message: LayerMessage): void {
     if (this.#ending) return;
-    if ((this.#flags & GUARDED) !== 0 && !replayGuards.get(this)!.admit(message)) return;
+    if (this.#guarded && !replayGuards.get(this)!.admit(message)) return;
     const type = message.type;
-    if (typeof type === 'string' && isProtocolType(type)) {
+    if (typeof type === 'string' && isProtocolEvent(type)) {
       const ctor = this.constructor as typeof AsyncConsumer;
       ctor.logger.warn(`${ctor.name}: dropped a channel layer message of protocol type ${JSON.stringify(type)}`);
       return;
     }
-    const stats = layerStatsOf(this.channelLayer);
+    const stats = layerStatsOf(this.#layer);
     if (stats !== undefined) stats.deliveries++;
     this.#enqueue(message as Event);
   }
 
   /**
-   * Queue an event; the drain starts in a microtask shared by every consumer
-   * that got work in this turn, never inside the caller's stack (a layer
-   * push arrives in the middle of another consumer's groupSend).
+   * The inbox's one producer. Ordering: events are dispatched in the order
+   * they reach here (client and layer interleaved as they arrived), one at
+   * a time; only a disconnect skips ahead (#clientEvent). The drain starts in
+   * a microtask, never inside the caller's stack (a layer push arrives in the
+   * middle of another consumer's groupSend).
    */
   #enqueue(event: Event): void {
     (this.#queue ??= []).push(event);
     if (this.#draining) return;
     this.#draining = true;
-    const pending = AsyncConsumer.#pendingDrains;
-    if (pending.push(this) === 1) queueMicrotask(AsyncConsumer.#startDrains);
+    if (AsyncConsumer.#pendingDrains.push(this) === 1) queueMicrotask(AsyncConsumer.#startDrains);
   }
 
+  // Consumers that got work in this turn, drained from one shared microtask: a
+  // group send to N members schedules one microtask instead of N closures.
   static #pendingDrains: AsyncConsumer<any>[] = [];
 
   static #startDrains = (): void => {
@@ -493,7 +480,7 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
     for (let i = 0; i < consumers.length; i++) void consumers[i]!.#drain();
   };
 
-  /** Dispatch queued events one at a time; `#draining` is already set by `#enqueue`. */
+  /** The one loop: dispatch queued events one at a time; `#draining` is already set by `#enqueue`. */
   async #drain(): Promise<void> {
     for (let queue = this.#queue; queue !== null && this.#head < queue.length && !this.#ending; queue = this.#queue) {
       const event = queue[this.#head] as Event;
@@ -518,15 +505,13 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
           return this.#finish(outcome);
         }
       }
-      // Layer messages never carry a protocol type (#fromLayer drops them), so this is a client event.
-      const inbox = this.#clientInbox;
-      if (inbox !== null && isProtocolType(event.type)) {
-        if (inbox instanceof PullGate) inbox.handled();
-        else inbox.consumed();
-      }
+      // The backpressure signal: the client source resumes a paused client once its
+      // backlog is small. Layer messages never carry a protocol type ([DELIVER] drops them).
+      if (isProtocolEvent(event.type)) this.#clientFeed?.consumed();
       if (this.#stopRequested) {
         this.#draining = false;
-        return this.#finish(null);
+        const pending = this.#pendingDisconnect;
+        return pending === null ? this.#finish(null) : this.#disconnected(pending);
       }
     }
     this.#queue = null;
@@ -537,19 +522,21 @@ export class AsyncConsumer<E extends EventMap = AnyEventMap> {
   #dropBacklog(): void {
     this.#queue = null;
     this.#head = 0;
-    // A pump waiting for room ends (it sees #ending) instead of hanging on.
-    if (this.#clientInbox instanceof PullGate) this.#clientInbox.release();
-    const reader = this.#layerReader;
-    this.#layerReader = null;
-    if (reader instanceof AbortController) reader.abort();
-    else if (reader !== null) stopListening(this.channelLayer as ChannelLayer<E>, this.channelName as string, reader);
+    this.#clientFeed?.detach();
+    const pump = this.#layerPump;
+    this.#layerPump = null;
+    if (pump !== null) pump.stop();
+    else if (this.#layer !== null) stopListening(this.#layer, this.#channel as string, this);
   }
 
   async #leaveGroups(): Promise<void> {
-    const layer = this.channelLayer;
+    const layer = this.#layer;
+    const channel = this.#channel;
+    if (layer === null || channel === null) return;
+    // No more reports: the leaves below would otherwise edit the list being left.
+    unwatchMembership(channel, this);
     const joined = this.#groups;
-    if (!layer || joined === null) return;
-    const channel = this.channelName as string;
+    if (joined === null) return;
     const groups = typeof joined === 'string' ? [joined] : [...joined];
     this.#groups = null;
     if (groups.length === 0) return;

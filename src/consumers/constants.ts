@@ -5,8 +5,4 @@
  * reflect-metadata entries, so routing by `@Action` needs no polyfill.
  */
 
-/** On a prototype: the method names decorated with `@Action`/`@DefaultAction`, in declaration order. */
-export const ACTION_HANDLERS: unique symbol = Symbol('switchyard.consumer.actionHandlers');
-
-/** On a prototype: method name -> the `ActionMetadata` recorded by `@Action` or `@DefaultAction`. */
-export const ACTION_METADATA: unique symbol = Symbol('switchyard.consumer.action');
+export { ACTION_HANDLERS, ACTION_METADATA } from '../symbols';

@@ -12,6 +12,7 @@ import { instrumentation, layerStatsOf, type LayerOperation } from '../metrics/i
 import { positiveOption } from '../option-checks';
 import { CapacityTable } from './capacity';
 import { LISTEN, UNLISTEN, type ChannelListener, type ListenableLayer } from './channel-listener';
+import { membershipChanged } from './membership-watch';
 import {
   LAYER_DEFAULTS,
   type AnyEventMap,
@@ -210,6 +211,7 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     const startedAt = this.#clock();
     await this.doGroupAdd(group, channel);
     this.#timed('group_add', startedAt);
+    membershipChanged(channel, group, true);
   }
 
   /** Remove `channel` from `group`; a non-member is not an error. */
@@ -220,6 +222,7 @@ export abstract class BaseChannelLayer<M extends EventMap = AnyEventMap>
     const startedAt = this.#clock();
     await this.doGroupDiscard(group, channel);
     this.#timed('group_discard', startedAt);
+    membershipChanged(channel, group, false);
   }
 
   /**

@@ -11,10 +11,11 @@
  * Not part of the public ChannelLayer contract: backends that cannot push
  * (or layers not built on BaseChannelLayer) leave the reader on `receive()`.
  */
+import { DELIVER, LISTEN, UNLISTEN } from '../symbols';
 import type { LayerMessage } from './channel-layer';
 
-/** The method key of a ChannelReader. */
-export const DELIVER: unique symbol = Symbol('switchyard.deliver');
+/** The method keys of a ChannelReader and of a ListenableLayer (see symbols.ts). */
+export { DELIVER, LISTEN, UNLISTEN };
 
 /**
  * A listener as an object called through its `[DELIVER]` method: a reader
@@ -33,11 +34,6 @@ export function deliverTo(listener: ChannelListener, message: LayerMessage): voi
   if (typeof listener === 'function') listener(message);
   else listener[DELIVER](message);
 }
-
-/** The method key under which a layer starts push delivery. */
-export const LISTEN: unique symbol = Symbol('switchyard.listen');
-/** The method key under which a layer stops it. */
-export const UNLISTEN: unique symbol = Symbol('switchyard.unlisten');
 
 /** A layer that may deliver to a listener. */
 export interface ListenableLayer {

@@ -1,31 +1,17 @@
 /**
  * Named channel layers (`default` first), configured in code or from the
- * environment, created lazily once per alias. Backends register a URL scheme
- * here, so the registry never imports them (the Redis module registers
- * `redis:`, `rediss:` and `redis+pubsub:` when it is loaded).
+ * environment, created lazily once per alias. The built-in backends (memory,
+ * Redis) come from a static table; `registerLayerBackend` adds or replaces one.
  */
 import { InvalidChannelLayerConfig } from '../errors';
 import { redactUrl } from '../logging/redact';
 import type { AnyEventMap, ChannelLayer, ChannelLayerOptions, EventMap } from './channel-layer';
 import { attachLayerStats } from '../metrics/instrumentation';
+import { BUILT_IN_BACKENDS } from './built-in-backends';
 import { InMemoryChannelLayer } from './memory-layer';
+import type { LayerBackend, LayerBackendChecks, LayerBackendFactory, LayerBackendOptions } from './layer-backend';
 
-/** Options passed to a backend factory: the common ones plus backend-specific keys. */
-export type LayerBackendOptions = ChannelLayerOptions & { [key: string]: unknown };
-
-/** Builds a layer for a URL of its scheme. */
-export type LayerBackendFactory = (url: URL, options: LayerBackendOptions) => ChannelLayer;
-
-/**
- * What a backend accepts in its URLs, checked when a layer is configured
- * (before any connection), so a typo fails at startup rather than later.
- */
-export interface LayerBackendChecks {
-  /** Query keys the backend reads besides the common ones (capacity, expiry, group_expiry); others are refused. Omit to accept any. */
-  queryKeys?: readonly string[];
-  /** Throws InvalidChannelLayerConfig for anything else wrong with the URL (a database number, a host). */
-  checkUrl?: (url: URL) => void;
-}
+export type { LayerBackendChecks, LayerBackendFactory, LayerBackendOptions } from './layer-backend';
 
 /** One alias's configuration: a URL, a ready layer, or an object. */
 export type ChannelLayerConfig =
@@ -43,7 +29,7 @@ export type ChannelLayerConfig =
 /** Environment variable read when nothing is configured in code. */
 export const CHANNEL_LAYER_URL_ENV = 'CHANNEL_LAYER_URL';
 
-const backends = new Map<string, { factory: LayerBackendFactory; checks: LayerBackendChecks }>();
+const backends = new Map<string, LayerBackend>(BUILT_IN_BACKENDS);
 const instances = new Map<string, ChannelLayer>();
 let configured: Map<string, ChannelLayerConfig> | null = null;
 /** Where the configuration came from, for the startup line ("from REDIS_URL"); null: code. */
@@ -106,9 +92,9 @@ function parseUrl(text: string): URL {
   }
 }
 
-/** The backend registered for `scheme` (loading the built-in Redis one on demand), or a clear error. */
-function backendOf(scheme: string): { factory: LayerBackendFactory; checks: LayerBackendChecks } {
-  const backend = backends.get(scheme) ?? loadBuiltIn(scheme);
+/** The backend registered for `scheme`, or a clear error. */
+function backendOf(scheme: string): LayerBackend {
+  const backend = backends.get(scheme);
   if (backend === undefined) {
     throw new InvalidChannelLayerConfig(
       `no channel layer backend is registered for scheme ${JSON.stringify(scheme)}; registered: ` +
@@ -208,21 +194,6 @@ function checkConfigObject(config: Exclude<ChannelLayerConfig, string | ChannelL
   if (config.options !== undefined && (typeof config.options !== 'object' || config.options === null)) {
     throw new InvalidChannelLayerConfig('channel layer config "options" must be an object', 'options');
   }
-}
-
-/**
- * The Redis backends register themselves when their module loads; load it on
- * first use of a redis scheme, at call time, so the registry and the Redis
- * module never import each other while loading.
- */
-function loadBuiltIn(scheme: string): { factory: LayerBackendFactory; checks: LayerBackendChecks } | undefined {
-  if (!scheme.startsWith('redis')) return undefined;
-  try {
-    require('./redis');
-  } catch (error) {
-    throw new InvalidChannelLayerConfig(`the Redis channel layer module could not be loaded for scheme ${JSON.stringify(scheme)}: ${(error as Error).message}`, 'scheme');
-  }
-  return backends.get(scheme);
 }
 
 /**
@@ -372,4 +343,3 @@ export async function closeChannelLayers(): Promise<void> {
   if (failed !== undefined) throw failed.reason;
 }
 
-registerLayerBackend('memory', (_url, options) => new InMemoryChannelLayer(options), { queryKeys: [] });

@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { BoundedLabels, PlainHistogram } from './plain-histogram';
+import { CONNECTION_TAG, LAYER_STATS } from '../symbols';
 
 /** The protocols a connection can be counted under. */
 export type ConnectionProtocol = 'websocket' | 'http' | 'sse' | 'phoenix';
@@ -16,7 +17,7 @@ export type ConnectionProtocol = 'websocket' | 'http' | 'sse' | 'phoenix';
 export const UNROUTED = '(unrouted)';
 
 /** Where a connection's labels travel through the (shallowly copied) scope; present only while metrics are on. */
-export const CONNECTION_TAG = Symbol('switchyard.connectionTag');
+export { CONNECTION_TAG };
 
 /** Open connections of one (route, protocol) pair. */
 export interface ConnectionGauge {
@@ -236,7 +237,7 @@ export class Instrumentation {
 export const instrumentation = new Instrumentation();
 
 /** Where a channel layer carries its LayerStats (set by the registry for every layer it hands out). */
-export const LAYER_STATS = Symbol('switchyard.layerStats');
+export { LAYER_STATS };
 
 /** The stats of a layer the registry handed out, else undefined. */
 export function layerStatsOf(layer: object | null): LayerStats | undefined {

@@ -4,6 +4,7 @@
  */
 import type { Application, Scope } from '../application';
 import { InvalidOption, MiddlewareOrderError } from '../errors';
+import { AUTH_CONFIG } from '../symbols';
 import { BaseMiddleware, type ScopeAdditions } from './base-middleware';
 import { CookieMiddleware } from './cookie-middleware';
 import { Session } from './scope-session';
@@ -42,10 +43,6 @@ interface AuthConfig {
   path: string[];
   serializeUser: (user: any) => unknown | Promise<unknown>;
 }
-
-// Carried on the scope (copies keep symbol keys) so login/logout use the
-// configuration of the AuthMiddleware the connection went through.
-const AUTH_CONFIG = Symbol('switchyard.authConfig');
 
 const DEFAULT_CONFIG: AuthConfig = { path: ['user'], serializeUser: (user) => user };
 

@@ -9,7 +9,7 @@ import { AuthenticationFailed, InvalidOption } from '../errors';
 import { AnonymousUser } from './auth-middleware';
 import { BaseMiddleware, headersOf } from './base-middleware';
 import { redactTokenNames } from '../logging/redact';
-import { HTTP_TOKEN } from '../server/request-scope';
+import { HTTP_TOKEN } from '../http-token';
 import { requirePeer } from '../peer-dependency';
 
 /**

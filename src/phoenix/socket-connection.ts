@@ -228,7 +228,7 @@ export class PhoenixConnection extends WebsocketConsumer {
     };
     channel[CHANNEL_LINK] = this.#linkFor(joined);
     this.#topics.set(topic, joined);
-    localTopics(this.channelLayer!).add(joined);
+    localTopics(this.channelLayer).add(joined);
     const history = channel[CHANNEL_HISTORY];
     channel[CHANNEL_HISTORY] = null;
     let recovery: RecoveryReply | null = null;
@@ -257,7 +257,7 @@ export class PhoenixConnection extends WebsocketConsumer {
       broadcast: async (event, payload, skipSelf) => {
         const message: LayerMessage = { type: BROADCAST, topic: joined.topic, event, payload };
         if (skipSelf) message.from = this.channelName as string;
-        await this.channelLayer!.groupSend(topicGroup(joined.topic), message);
+        await this.channelLayer.groupSend(topicGroup(joined.topic), message);
       },
       leave: () => this.#end(joined, { reason: 'stop' }, 'phx_close'),
     };
@@ -280,7 +280,7 @@ export class PhoenixConnection extends WebsocketConsumer {
   async #end(joined: JoinedTopic, reason: TerminateReason, notify: 'phx_close' | 'phx_error' | null): Promise<void> {
     if (this.#topics.get(joined.topic) !== joined) return;
     this.#topics.delete(joined.topic);
-    localTopics(this.channelLayer!).delete(joined);
+    localTopics(this.channelLayer).delete(joined);
     const channel = joined.channel;
     channel[CHANNEL_LINK] = null;
     const logger = (this.constructor as typeof PhoenixConnection).logger;

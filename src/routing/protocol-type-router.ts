@@ -7,18 +7,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Application, Receive, Scope, Send } from '../application';
 import { InvalidOption, NodeHandlerOnly, UnknownScopeType } from '../errors';
+import { NODE_HANDLER_MARK, NODE_HTTP_HANDLER } from '../symbols';
 
 /** A Node-style HTTP handler: express apps, `connect` apps, plain listeners. */
 export type NodeHttpHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
 /**
- * Where the server finds a router's Node HTTP handler. Set on a
- * ProtocolTypeRouter whose `http` branch is an express app or is wrapped with
- * `nodeHandler()`, and (answering 404) on one without an `http` branch.
+ * Where the server finds a router's Node HTTP handler (see symbols.ts). Set on
+ * a ProtocolTypeRouter whose `http` branch is an express app or is wrapped
+ * with `nodeHandler()`, and (answering 404) on one without an `http` branch.
  */
-export const NODE_HTTP_HANDLER: unique symbol = Symbol('switchyard.nodeHttpHandler');
-
-const NODE_HANDLER_MARK = Symbol('switchyard.nodeHandlerMark');
+export { NODE_HTTP_HANDLER };
 
 /**
  * Marks `(req, res)` as a Node HTTP handler for ProtocolTypeRouter's `http`

@@ -6,6 +6,7 @@
  */
 import type { Application, ConsumerClass, HttpScope, Receive, Scope, Send, UrlRoute, WebsocketScope } from '../application';
 import { InvalidRoutePattern, RouteNotFound } from '../errors';
+import { URL_ROUTER } from '../symbols';
 import { returnedFunction, routeApplication } from './route-application';
 import { recordRoute } from '../metrics/connection-tag';
 import type { PathParams, RoutedScope } from './path-params';
@@ -60,7 +61,7 @@ export interface UrlRouterApplication extends Application {
   resolve(scope: Scope): ResolvedRoute | null;
 }
 
-const ROUTER = Symbol('switchyard.urlRouter');
+const ROUTER = URL_ROUTER;
 
 function isRouter(application: unknown): application is UrlRouterApplication {
   return typeof application === 'function' && (application as unknown as Record<symbol, unknown>)[ROUTER] === true;

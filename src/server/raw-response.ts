@@ -5,8 +5,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { InvalidEvent } from '../errors';
+import { HTTP_TOKEN } from '../http-token';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values may not carry CR, LF or NUL: that is what keeps a header from splitting the response.
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const MANAGED = new Set(['connection', 'content-length', 'transfer-encoding', 'upgrade']);
@@ -19,7 +19,7 @@ export function checkHeaders(headers: unknown, what: string): Array<[string, str
     if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
       throw new InvalidEvent(`${what}: each header must be a [name, value] pair of strings`);
     }
-    if (!TOKEN.test(pair[0])) throw new InvalidEvent(`${what}: invalid header name ${JSON.stringify(pair[0])}`);
+    if (!HTTP_TOKEN.test(pair[0])) throw new InvalidEvent(`${what}: invalid header name ${JSON.stringify(pair[0])}`);
     if (!FIELD_VALUE.test(pair[1])) throw new InvalidEvent(`${what}: header ${pair[0]} has a value with forbidden characters`);
   }
   return headers as Array<[string, string]>;

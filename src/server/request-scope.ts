@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Address, HttpScope, WebsocketScope } from '../application';
+import { HTTP_TOKEN } from '../http-token';
 
 /** A request the server refuses before calling the application. */
 export interface Refusal {
@@ -20,8 +21,8 @@ interface Target {
   queryString: string;
 }
 
-/** An HTTP token (RFC 9110), the syntax of a subprotocol name. */
-export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** An HTTP token (RFC 9110), the syntax of a subprotocol name (see http-token.ts). */
+export { HTTP_TOKEN };
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 function splitTarget(url: string): Target | null {

@@ -22,7 +22,7 @@ import { HealthEndpoints } from './health';
 import type { RefusalKind } from './refusal-reasons';
 import { ServerBusy, ServerClosed, TooManyConnections } from '../errors';
 import { AddressLimit } from './address-limit';
-import { runHttpApplication } from './http-bridge';
+import { HttpExchange } from './http-bridge';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './options';
 import { writeRawResponse } from './raw-response';
 import { redactScope } from './redact-scope';
@@ -357,7 +357,7 @@ export class SwitchyardServer {
       res.end('Bad Request: the request path is not valid percent-encoding\n');
       return;
     }
-    this.#track(runHttpApplication(this.#application, scope, req, res, (error, s) => this.#report(error, s)));
+    this.#track(new HttpExchange(scope, req, res, (error, s) => this.#report(error, s)).run(this.#application));
   };
 
   #nodeHandlerFailed(error: unknown, res: ServerResponse): void {

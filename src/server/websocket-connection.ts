@@ -18,13 +18,14 @@ import { CloseCode } from '../close-codes';
 import { DenyConnection, InvalidEvent, StopConsumer, handshakeStatusOf } from '../errors';
 import { isEnabled } from '../logging/process-logger';
 import { instrumentation, refusalReasonOf as metricsReasonOf } from '../metrics/instrumentation';
-import { EventQueue, markReader } from './event-queue';
+import { EventQueue, markInbox } from '../inbox';
 import { handshakeSummary, scopeLogger } from './log-fields';
 import type { ResolvedServerOptions } from './options';
 import { checkHeaders, writeRawResponse } from './raw-response';
 import { refusalReasonOf, type RefusalReason } from './refusal-reasons';
 import { redactScope } from './redact-scope';
 import { coalesceWrite } from './tick-cork';
+import { ACCEPT_REQUEST, CONNECTION } from '../symbols';
 
 const SHUTTING_DOWN: RefusalReason = { kind: 'shutdown', text: 'server is shutting down' };
 
@@ -48,18 +49,12 @@ export interface AcceptRequest {
 }
 
 /** Where the accept request travels from the connection to ws's `handleProtocols`/`headers` hooks. */
-export const ACCEPT_REQUEST = Symbol('switchyard.acceptRequest');
+export { ACCEPT_REQUEST };
 
 const HANDSHAKE = 0;
 const OPEN = 1;
 const CLOSED = 2;
-// Bits of WebsocketConnection.#flags.
-const PAUSED = 1;
-const RELEASED = 2;
-const PONG_LISTENING = 4;
 
-/** Where a ws socket keeps its connection, so the frame listeners can be shared functions. */
-const CONNECTION = Symbol('switchyard.connection');
 type ServedSocket = WebSocket & { [CONNECTION]: WebsocketConnection };
 const connectionOf = (ws: WebSocket): WebsocketConnection => (ws as ServedSocket)[CONNECTION];
 
@@ -107,8 +102,12 @@ export class WebsocketConnection {
   #state = HANDSHAKE;
   #ws: WebSocket | null = null;
   #queue: EventQueue<WebsocketInputEvent> = new EventQueue<WebsocketInputEvent>(WebsocketConnection.#onConsumed, this);
-  // Three booleans in one field: a slot each would cost 16 bytes more per connection.
-  #flags = 0;
+  /** Reading from the client is paused until the application catches up. */
+  #paused = false;
+  /** The host has heard that the socket is gone. */
+  #released = false;
+  /** A `pong` listener is attached (only while a ping is out). */
+  #pongListening = false;
   #closeTimer: NodeJS.Timeout | null = null;
   /** The write turn of the last frame (see tick-cork.ts). */
   #writeTurn = 0;
@@ -119,29 +118,7 @@ export class WebsocketConnection {
     this.#socket = socket;
     this.scope = scope;
     // A consumer given this `receive` takes the events by push instead of a read loop (idle memory).
-    markReader(this.receive, this.#queue);
-  }
-
-  /** Reading from the client is paused until the application catches up. */
-  get #paused(): boolean {
-    return (this.#flags & PAUSED) !== 0;
-  }
-  set #paused(on: boolean) {
-    this.#flags = on ? this.#flags | PAUSED : this.#flags & ~PAUSED;
-  }
-  /** The host has heard that the socket is gone. */
-  get #released(): boolean {
-    return (this.#flags & RELEASED) !== 0;
-  }
-  set #released(on: boolean) {
-    this.#flags = on ? this.#flags | RELEASED : this.#flags & ~RELEASED;
-  }
-  /** A `pong` listener is attached (only while a ping is out). */
-  get #pongListening(): boolean {
-    return (this.#flags & PONG_LISTENING) !== 0;
-  }
-  set #pongListening(on: boolean) {
-    this.#flags = on ? this.#flags | PONG_LISTENING : this.#flags & ~PONG_LISTENING;
+    markInbox(this.receive, this.#queue);
   }
 
   /** True once the connection is upgraded and not yet closed. */

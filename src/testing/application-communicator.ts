@@ -4,6 +4,7 @@
  */
 import type { Application, Event, Scope } from '../application';
 import { CommunicatorTimeout, UnexpectedOutput } from '../errors';
+import { EventQueue, markInbox } from '../inbox';
 
 /** How the application call ended, as seen by `appResult`. */
 export type AppOutcome = { status: 'resolved' } | { status: 'rejected'; error: unknown };
@@ -11,6 +12,12 @@ export type AppOutcome = { status: 'resolved' } | { status: 'rejected'; error: u
 /**
  * Runs `app(scope, receive, send)` at once, with an input queue the test fills
  * (`sendInput`) and an output queue the test drains (`receiveOutput`).
+ *
+ * The input queue is the server's own inbox (an `EventQueue` behind a marked
+ * `receive`): a consumer takes its events by push from it exactly as from a
+ * real connection, reports each one handled the same way (`pendingInputs` is
+ * the figure the server compares with `maxQueuedMessages`), and after a
+ * disconnect `receive()` returns that disconnect again, as on the server.
  *
  * JavaScript cannot cancel a promise, so `stop()` only detaches: later outputs
  * are ignored and the application's `receive()` never resolves again. An
@@ -28,8 +35,7 @@ export class ApplicationCommunicator {
   /** Settles when the application returns; never rejects (see AppOutcome). */
   readonly appResult: Promise<AppOutcome>;
 
-  #input: Event[] = [];
-  #inputWaiters: Array<(event: Event) => void> = [];
+  #input = new EventQueue<Event>();
   #output: Event[] = [];
   #outputHead = 0;
   #listeners = new Set<() => void>();
@@ -38,12 +44,10 @@ export class ApplicationCommunicator {
 
   constructor(app: Application, scope: Scope) {
     this.scope = scope;
-    const receive = (): Promise<Event> => {
+    const receive = markInbox((): Promise<Event> => {
       if (this.#stopped) return new Promise<Event>(() => {});
-      const next = this.#input.shift();
-      if (next !== undefined) return Promise.resolve(next);
-      return new Promise<Event>((resolve) => this.#inputWaiters.push(resolve));
-    };
+      return this.#input.next();
+    }, this.#input);
     const send = async (event: Event): Promise<void> => {
       if (this.#stopped) return;
       this.#output.push(event);
@@ -72,12 +76,23 @@ export class ApplicationCommunicator {
     return this.#stopped;
   }
 
-  /** Hand the application an input event (what its `receive()` returns next). */
+  /**
+   * Hand the application an input event (what its `receive()` returns next).
+   * A disconnect is the last one, as on the server: later inputs are ignored.
+   */
   async sendInput(event: Event): Promise<void> {
     if (this.#stopped) return;
-    const waiter = this.#inputWaiters.shift();
-    if (waiter) waiter(event);
+    if (event.type === 'websocket.disconnect' || event.type === 'http.disconnect') this.#input.finish(event);
     else this.#input.push(event);
+  }
+
+  /**
+   * Inputs sent and not yet handled: not yet read by `receive()`, or pushed
+   * to a consumer that has not finished handling them. The server pauses
+   * reading a client while this reaches its `maxQueuedMessages`.
+   */
+  get pendingInputs(): number {
+    return this.#input.size;
   }
 
   /**
@@ -143,8 +158,6 @@ export class ApplicationCommunicator {
    */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#input.length = 0;
-    this.#inputWaiters.length = 0;
     this.#notify();
   }
 

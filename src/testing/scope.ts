@@ -43,7 +43,8 @@ export function splitPath(target: string): SplitPath {
   try {
     path = decodeURIComponent(rawPath);
   } catch {
-    path = pathPart; // malformed escapes: keep what was given, as the server does
+    // The server refuses such a target (400) before any application runs; a test still gets a scope.
+    path = pathPart;
   }
   return { path, rawPath, queryString };
 }

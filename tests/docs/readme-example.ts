@@ -7,7 +7,7 @@ class ChatConsumer extends JsonWebsocketConsumer<Events> {
   get room() { return `chat_${this.scope.urlRoute!.kwargs.room}`; }
   override async connect() { await this.groupAdd(this.room); await this.accept(); }
   override async receiveJson(content: { message: string }) {
-    await this.channelLayer!.groupSend(this.room, { type: 'chat.message', message: content.message });
+    await this.groupSend(this.room, { type: 'chat.message', message: content.message });
   }
   async chatMessage(event: { message: string }) { await this.sendJson({ message: event.message }); }
 }

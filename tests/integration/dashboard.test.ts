@@ -40,16 +40,16 @@ class RoomConsumer extends WebsocketConsumer {
     this.room = `room.${room}`;
     await this.groupAdd(this.room);
     await this.accept();
-    await presence.track(this.room, `user-${this.channelName!.slice(-6)}`, this.channelName!);
+    await presence.track(this.room, `user-${this.channelName.slice(-6)}`, this.channelName);
   }
   override async receive(text?: string): Promise<void> {
-    await this.channelLayer!.groupSend(this.room, { type: 'room.message', text: text ?? '' });
+    await this.groupSend(this.room, { type: 'room.message', text: text ?? '' });
   }
   async roomMessage(event: { text: string }): Promise<void> {
     await this.send(event.text);
   }
   override async disconnect(): Promise<void> {
-    await presence.untrackConnection(this.channelName!);
+    await presence.untrackConnection(this.channelName);
   }
 }
 

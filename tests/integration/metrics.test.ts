@@ -29,10 +29,10 @@ class RoomConsumer extends WebsocketConsumer {
   }
   override async receive(text?: string): Promise<void> {
     if (text === 'unknown') {
-      await this.channelLayer!.send(this.channelName!, { type: 'no.such.handler' });
+      await this.channelSend(this.channelName, { type: 'no.such.handler' });
       return;
     }
-    await this.channelLayer!.groupSend(this.room, { type: 'room.message', text: text ?? '' });
+    await this.groupSend(this.room, { type: 'room.message', text: text ?? '' });
   }
   async roomMessage(event: { text: string }): Promise<void> {
     await this.send(event.text);

@@ -37,7 +37,7 @@ class Room extends JsonWebsocketConsumer {
   }
 
   override async receiveJson(content: { n: number }): Promise<void> {
-    await this.channelLayer!.groupSend('room', { type: 'chat.message', n: content.n });
+    await this.groupSend('room', { type: 'chat.message', n: content.n });
   }
 
   async chatMessage(event: { n: number }): Promise<void> {

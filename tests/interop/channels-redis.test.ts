@@ -154,7 +154,7 @@ class NodeInteropConsumer extends WebsocketConsumer {
   static override groups = [NODE_GROUP];
   override async connect(): Promise<void> {
     await this.accept();
-    await this.send(this.channelName!);
+    await this.send(this.channelName);
   }
   async interopPayload(event: Record<string, unknown>): Promise<void> {
     inbox.push(event);

@@ -35,10 +35,19 @@ class Chat extends JsonWebsocketConsumer<Events> implements EventHandlers<Events
     await this.sendJson({ joined: event.user });
   }
   async typedSends() {
-    expectTypeOf(this.channelLayer).toEqualTypeOf<ChannelLayer<Events> | null>();
-    const layer = this.channelLayer!;
+    expectTypeOf(this.channelLayer).toEqualTypeOf<ChannelLayer<Events>>();
+    expectTypeOf(this.channelName).toEqualTypeOf<string>();
+    const layer = this.channelLayer;
     await layer.groupSend('room', { type: 'chat.message', message: 'x', user: 'u' });
-    await layer.send(this.channelName!, { type: 'user.joined', user: 'u' });
+    await layer.send(this.channelName, { type: 'user.joined', user: 'u' });
+    await this.groupSend('room', { type: 'chat.message', message: 'x', user: 'u' });
+    await this.channelSend(this.channelName, { type: 'user.joined', user: 'u' });
+    // @ts-expect-error unknown event type
+    await this.groupSend('room', { type: 'chat.mesage', message: 'x', user: 'u' });
+    // @ts-expect-error wrong payload type
+    await this.groupSend('room', { type: 'chat.message', message: 1, user: 'u' });
+    // @ts-expect-error payload of another type
+    await this.channelSend('c', { type: 'user.joined', message: 'x' });
     // @ts-expect-error unknown event type
     await layer.groupSend('room', { type: 'chat.mesage', message: 'x', user: 'u' });
     // @ts-expect-error wrong payload type
@@ -75,7 +84,9 @@ void WrongPayload;
 // ---- the default event map is permissive
 class Loose extends WebsocketConsumer {
   async anything() {
-    await this.channelLayer?.groupSend('g', { type: 'whatever', any: 1, thing: [true] });
+    await this.channelLayer.groupSend('g', { type: 'whatever', any: 1, thing: [true] });
+    await this.groupSend('g', { type: 'whatever', any: 1, thing: [true] });
+    await this.channelSend(this.channelName, { type: 'whatever' });
   }
 }
 void Loose;

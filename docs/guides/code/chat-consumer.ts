@@ -15,7 +15,7 @@ export class ChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
   }
 
   override async receiveJson(content: { message?: unknown }): Promise<void> {
-    await this.channelLayer!.groupSend(this.#group, { type: 'chat.message', message: String(content.message ?? '') });
+    await this.groupSend(this.#group, { type: 'chat.message', message: String(content.message ?? '') });
   }
 
   /** Runs for every `chat.message` sent to a group this consumer joined. */

@@ -8,20 +8,12 @@
  *   after the URL's own), `cluster=1` (pub/sub layer: the URL and `host`s are
  *   cluster seed nodes), plus the registry's `capacity`, `expiry`, `group_expiry`.
  *
- * Importing this module registers the schemes.
+ * The registry knows these schemes from its static table (layers/built-in-backends.ts).
  *
  * @example
  * import { RedisChannelLayer } from 'switchyard-channels';
  * configureChannelLayers({ default: 'redis://127.0.0.1:6379/0?prefix=chat' });
  */
-import { InvalidChannelLayerConfig } from '../../errors';
-import { redactUrl } from '../../logging/redact';
-import type { ChannelLayer } from '../channel-layer';
-import { registerLayerBackend, type LayerBackendOptions } from '../registry';
-import { RedisChannelLayer } from './redis-channel-layer';
-import { checkRedisDatabase } from './redis-options';
-import { RedisPubSubChannelLayer } from './redis-pubsub-channel-layer';
-
 export { RedisChannelLayer } from './redis-channel-layer';
 export type { RedisChannelLayerOptions } from './redis-channel-layer';
 export { RedisPubSubChannelLayer } from './redis-pubsub-channel-layer';
@@ -30,76 +22,4 @@ export type { RedisLayerOptions, RedisClientExtraOptions } from './redis-options
 export type { LivenessOptions } from './liveness-options';
 export { crc32, shardIndex } from './sharding';
 export { ASGI_CHANNEL_KEY } from './codec';
-
-/** Query keys this module reads (and strips before handing the URL to node-redis). */
-const OWN_KEYS = ['prefix', 'layer', 'host', 'cluster', 'capacity', 'expiry', 'groupExpiry', 'group_expiry'];
-
-interface ParsedUrl {
-  pubsub: boolean;
-  cluster: boolean;
-  hosts: string[];
-  prefix: string | undefined;
-}
-
-/** Split a layer URL into the layer kind, server URLs and prefix. */
-export function parseRedisLayerUrl(url: URL): ParsedUrl {
-  const scheme = url.protocol.replace(/:$/, '').toLowerCase();
-  const tls = scheme.startsWith('rediss');
-  let pubsub = scheme.endsWith('+pubsub');
-  const layer = url.searchParams.get('layer');
-  if (layer !== null) {
-    if (layer !== 'pubsub' && layer !== 'core') {
-      throw new InvalidChannelLayerConfig(`redis layer URL: layer=${JSON.stringify(layer)} must be "core" or "pubsub"`);
-    }
-    pubsub = layer === 'pubsub';
-  }
-  const base = new URL(url.href.replace(/^[a-z+]+:/i, tls ? 'rediss:' : 'redis:'));
-  for (const key of OWN_KEYS) base.searchParams.delete(key);
-  const hosts = [base.href.replace(/\?$/, '')];
-  for (const extra of url.searchParams.getAll('host')) hosts.push(extra);
-  const cluster = url.searchParams.get('cluster');
-  return {
-    pubsub,
-    cluster: cluster === '1' || cluster === 'true',
-    hosts,
-    prefix: url.searchParams.get('prefix') ?? undefined,
-  };
-}
-
-function checkLayerUrl(url: URL): void {
-  checkRedisDatabase(url);
-  const layer = url.searchParams.get('layer');
-  if (layer !== null && layer !== 'pubsub' && layer !== 'core') {
-    throw new InvalidChannelLayerConfig(`redis layer URL: layer=${JSON.stringify(layer)} must be "core" or "pubsub"`, 'query');
-  }
-  const cluster = url.searchParams.get('cluster');
-  if (cluster !== null && !['1', 'true', '0', 'false'].includes(cluster)) {
-    throw new InvalidChannelLayerConfig(`redis layer URL: cluster=${JSON.stringify(cluster)} must be 1, true, 0 or false`, 'query');
-  }
-  for (const host of url.searchParams.getAll('host')) {
-    let parsed: URL;
-    try {
-      parsed = new URL(host);
-    } catch {
-      throw new InvalidChannelLayerConfig(`redis layer URL: host=${JSON.stringify(redactUrl(host))} is not a URL; use host=redis://other:6379/0`, 'host');
-    }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-      throw new InvalidChannelLayerConfig(`redis layer URL: host=${JSON.stringify(redactUrl(host))} must use redis:// or rediss://`, 'host');
-    }
-    checkRedisDatabase(parsed, `redis layer URL host=${redactUrl(host)}`);
-  }
-}
-
-function fromUrl(url: URL, options: LayerBackendOptions): ChannelLayer {
-  const parsed = parseRedisLayerUrl(url);
-  const merged = { hosts: parsed.hosts, ...(parsed.prefix !== undefined ? { prefix: parsed.prefix } : {}), ...options };
-  if (parsed.pubsub) return new RedisPubSubChannelLayer({ ...merged, ...(parsed.cluster ? { cluster: true } : {}) });
-  if (parsed.cluster) {
-    throw new InvalidChannelLayerConfig('cluster=1 needs the pub/sub layer (redis+pubsub:// or ?layer=pubsub); the core layer speaks channels_redis, which has no cluster support');
-  }
-  return new RedisChannelLayer(merged);
-}
-
-for (const scheme of ['redis', 'rediss', 'redis+pubsub', 'rediss+pubsub']) {
-  registerLayerBackend(scheme, fromUrl, { queryKeys: OWN_KEYS, checkUrl: checkLayerUrl });
-}
+export { parseRedisLayerUrl } from './url-backend';

@@ -6,7 +6,7 @@ import { NoChannelLayer } from '../../../src/errors';
 import { InMemoryChannelLayer } from '../../../src/layers/memory-layer';
 import { closeChannelLayers, configureChannelLayers } from '../../../src/layers/registry';
 import { WebsocketCommunicator } from '../../../src/testing/websocket-communicator';
-import { EventQueue, markReader } from '../../../src/server/event-queue';
+import { EventQueue, markInbox } from '../../../src/inbox';
 import type { Event } from '../../../src/application';
 
 type ChatEvents = { 'chat.message': { message: string; user: string } };
@@ -34,7 +34,7 @@ class Room extends JsonWebsocketConsumer<ChatEvents> {
     await this.sendJson({ channel: this.channelName });
   }
   override async receiveJson(content: { message: string }) {
-    await this.channelLayer!.groupSend('room.lobby', { type: 'chat.message', message: content.message, user: 'u' });
+    await this.groupSend('room.lobby', { type: 'chat.message', message: content.message, user: 'u' });
   }
   async chatMessage(event: EventOf<ChatEvents, 'chat.message'>) {
     await this.sendJson({ from: event.user, message: event.message });
@@ -173,18 +173,27 @@ describe('consumers on the channel layer', () => {
     await comm.disconnect();
   });
 
-  it('has no layer (null) for an unconfigured alias, and refuses groups then', async () => {
-    let seen: unknown = 'unset';
+  it('has no layer for an unconfigured alias: the getters throw NoChannelLayer with a hint, and groups are refused', async () => {
+    const seen: unknown[] = [];
     class NoLayer extends WebsocketConsumer {
       static override channelLayerAlias = 'missing';
       override async connect() {
-        seen = [this.channelLayer, this.channelName];
+        seen.push(this.hasChannelLayer);
+        for (const read of [() => this.channelLayer, () => this.channelName, () => this.groupSend('g', { type: 'x' }), () => this.channelSend('c', { type: 'x' })]) {
+          try {
+            await read();
+            seen.push('no error');
+          } catch (error) {
+            seen.push(error instanceof NoChannelLayer ? (error as NoChannelLayer).code : error);
+            seen.push(/configureChannelLayers/.test((error as Error).message));
+          }
+        }
         await this.accept();
       }
     }
     const comm = new WebsocketCommunicator(NoLayer.asApp(), '/');
     await comm.connect();
-    expect(seen).toEqual([null, null]);
+    expect(seen).toEqual([false, ...Array(4).fill(['ERR_NO_CHANNEL_LAYER', true]).flat()]);
     await comm.disconnect();
 
     class NeedsLayer extends WebsocketConsumer {
@@ -223,7 +232,7 @@ describe('consumers on the channel layer', () => {
 describe('consumers reading a server-style receive (push delivery)', () => {
   it('take connect, frames and disconnect by push, in order, and leave their groups', async () => {
     const queue = new EventQueue<Event>();
-    const receive = markReader(() => queue.next(), queue);
+    const receive = markInbox(() => queue.next(), queue);
     const sent: Event[] = [];
     const frameSent = new Map<number, () => void>();
     const send = async (event: Event): Promise<void> => {
@@ -276,6 +285,63 @@ describe('consumers reading a server-style receive (push delivery)', () => {
     await comm.disconnect();
     expect(await layer.groupMembers('g.one')).toEqual([]);
     expect(await layer.groupMembers('g.three')).toEqual([]);
+    expect(consumer.joinedGroups.size).toBe(0);
+  });
+
+  it('groupSend and channelSend reach the group and the channel, and report like the layer', async () => {
+    const got: string[] = [];
+    let consumer!: Sender;
+    class Sender extends JsonWebsocketConsumer<ChatEvents> {
+      override async connect() {
+        consumer = this;
+        expect(this.hasChannelLayer).toBe(true);
+        await this.groupAdd('senders');
+        await this.accept();
+      }
+      override async receiveJson(content: { to: string }) {
+        if (content.to === 'group') {
+          const result = await this.groupSend('senders', { type: 'chat.message', message: 'to group', user: 'g' });
+          expect(result.dropped).toBe(0);
+        } else {
+          await this.channelSend(this.channelName, { type: 'chat.message', message: 'to me', user: 'c' });
+        }
+      }
+      async chatMessage(event: EventOf<ChatEvents, 'chat.message'>) {
+        got.push(event.message);
+        await this.sendJson(event.message);
+      }
+    }
+    const comm = new WebsocketCommunicator(Sender.asApp(), '/');
+    expect((await comm.connect()).connected).toBe(true);
+    expect(consumer.channelLayer).toBe(layer);
+    await comm.sendJsonTo({ to: 'group' });
+    expect(await comm.receiveJsonFrom()).toBe('to group');
+    await comm.sendJsonTo({ to: 'channel' });
+    expect(await comm.receiveJsonFrom()).toBe('to me');
+    expect(got).toEqual(['to group', 'to me']);
+    await comm.disconnect();
+  });
+
+  it('leaves on disconnect the groups joined directly on the layer with its own channel', async () => {
+    let consumer!: Direct;
+    class Direct extends WebsocketConsumer {
+      override async connect() {
+        consumer = this;
+        // The Django tutorial's idiom: the layer itself, with the consumer's channel.
+        await this.channelLayer.groupAdd('direct.a', this.channelName);
+        await this.channelLayer.groupAdd('direct.b', this.channelName);
+        await this.channelLayer.groupDiscard('direct.b', this.channelName);
+        // Another channel's membership is not this consumer's to leave.
+        await this.channelLayer.groupAdd('direct.a', 'other.channel');
+        await this.accept();
+      }
+    }
+    const comm = new WebsocketCommunicator(Direct.asApp(), '/');
+    expect((await comm.connect()).connected).toBe(true);
+    expect([...consumer.joinedGroups]).toEqual(['direct.a']);
+    expect((await layer.groupMembers('direct.a')).sort()).toEqual([consumer.channelName, 'other.channel'].sort());
+    await comm.disconnect();
+    expect(await layer.groupMembers('direct.a')).toEqual(['other.channel']);
     expect(consumer.joinedGroups.size).toBe(0);
   });
 });

@@ -27,7 +27,7 @@ export class ChatConsumer extends JsonWebsocketConsumer<ChatEvents> {
   }
 
   override async receiveJson(content: { message?: unknown }): Promise<void> {
-    await this.channelLayer!.groupSend(this.#group, {
+    await this.groupSend(this.#group, {
       type: 'chat.message',
       message: String(content.message ?? ''),
       author: this.#author,

@@ -1,13 +1,20 @@
 /**
- * The inbox behind a connection's `receive()`: an array with a moving head
- * and a FIFO of waiting readers. Once finished, the last event is returned
- * to every later reader instead of leaving them pending forever.
+ * The inbox behind a connection's `receive()`, part of the application
+ * contract: the server and the test communicators both feed one, so a
+ * consumer takes its client events the same way under test as in production.
+ *
+ * An array with a moving head and a FIFO of waiting readers. Once finished,
+ * the last event is returned to every later reader instead of leaving them
+ * pending forever.
  *
  * A reader that lives as long as the connection (a consumer) may instead
- * take the events by push (`listen`, reached through `listenToReader`): a
+ * take the events by push (`listen`, reached through `listenToInbox`): a
  * `receive()` loop keeps a suspended async frame, a pending promise and its
  * resolver alive per idle connection; a listener is one shared function.
+ * The listener reports each event handled (`consumed`), which is the one
+ * backpressure signal: the owner pauses its client while `size` is high.
  */
+import { INBOX } from './symbols';
 
 /** Called with each event pushed to a listening queue, and the object it was registered for. Must not throw. */
 export type EventDelivery<E, T> = (target: T, event: E) => void;
@@ -15,8 +22,6 @@ export type EventDelivery<E, T> = (target: T, event: E) => void;
 /** Told, with the queue's owner, each time a listener reports an event handled (see `consumed`). */
 export type ConsumedHook = (owner: any, backlog: number) => void;
 
-/** Where a `receive` function marked by `markReader` keeps the queue it reads. */
-const READS = Symbol('switchyard.readsQueue');
 
 export class EventQueue<E> {
   // Created on the first event that has to wait: a listening queue never needs it.
@@ -57,6 +62,15 @@ export class EventQueue<E> {
     if (this.#unhandled === 0) return;
     this.#unhandled--;
     this.#onConsumed?.(this.#owner, this.#unhandled);
+  }
+
+  /**
+   * The listener stops taking events (its consumer ended): later ones wait
+   * for `next()`. The target is kept, to name who owned the connection.
+   */
+  detach(): void {
+    this.#deliver = null;
+    this.#unhandled = 0;
   }
 
   /** The listener's target (a consumer taking events by push), else null: names who owes an accept. */
@@ -145,9 +159,9 @@ export class EventQueue<E> {
   }
 }
 
-/** Marks `receive` as the reader of `queue`, so that `listenToReader(receive, ...)` can take its events by push. */
-export function markReader<F extends Function>(receive: F, queue: EventQueue<any>): F {
-  (receive as unknown as Record<symbol, EventQueue<any>>)[READS] = queue;
+/** Marks `receive` as the reader of `queue`, so that `listenToInbox(receive, ...)` can take its events by push. */
+export function markInbox<F extends Function>(receive: F, queue: EventQueue<any>): F {
+  (receive as unknown as Record<symbol, EventQueue<any>>)[INBOX] = queue;
   return receive;
 }
 
@@ -159,7 +173,12 @@ export function markReader<F extends Function>(receive: F, queue: EventQueue<any
  * reader (a test communicator, a middleware that wraps it, ...) or the queue
  * cannot push to this reader: keep calling `receive()` then.
  */
-export function listenToReader<E, T>(receive: unknown, deliver: EventDelivery<E, T>, target: T): EventQueue<E> | null {
-  const queue = typeof receive === 'function' ? (receive as unknown as Record<symbol, unknown>)[READS] : undefined;
+export function listenToInbox<E, T>(receive: unknown, deliver: EventDelivery<E, T>, target: T): EventQueue<E> | null {
+  const queue = typeof receive === 'function' ? (receive as unknown as Record<symbol, unknown>)[INBOX] : undefined;
   return queue instanceof EventQueue && queue.listen(deliver as EventDelivery<unknown, T>, target) ? (queue as EventQueue<E>) : null;
+}
+
+/** True when `receive` reads an inbox a consumer can take its events from by push (the server's and the communicators' do). */
+export function hasInbox(receive: unknown): boolean {
+  return typeof receive === 'function' && (receive as unknown as Record<symbol, unknown>)[INBOX] instanceof EventQueue;
 }

@@ -1,4 +1,4 @@
-import { EventQueue, listenToReader, markReader } from '../../../src/server/event-queue';
+import { EventQueue, listenToInbox, markInbox } from '../../src/inbox';
 
 describe('EventQueue', () => {
   it('hands out queued events in order, then waits for the next push', async () => {
@@ -104,16 +104,16 @@ describe('EventQueue push delivery', () => {
     expect(queue.listen(collect, [])).toBe(false);
   });
 
-  it('listenToReader only takes over a receive function marked as the queue reader', async () => {
+  it('listenToInbox only takes over a receive function marked as the queue reader', async () => {
     const queue = new EventQueue<string>();
     queue.push('a');
-    const receive = markReader(() => queue.next(), queue);
+    const receive = markInbox(() => queue.next(), queue);
     const wrapped = () => receive();
     const out: string[] = [];
-    expect(listenToReader(wrapped, collect, out)).toBeNull();
-    expect(listenToReader(undefined, collect, out)).toBeNull();
+    expect(listenToInbox(wrapped, collect, out)).toBeNull();
+    expect(listenToInbox(undefined, collect, out)).toBeNull();
     expect(out).toEqual([]);
-    expect(listenToReader(receive, collect, out)).toBe(queue);
+    expect(listenToInbox(receive, collect, out)).toBe(queue);
     expect(out).toEqual(['a']);
   });
 
