@@ -16,10 +16,13 @@ import { URLRouter, path } from '../../src/routing/url-router';
 import { closeAll, connectClient, startServer, tryConnect, waitFor, type TestClient } from '../helpers';
 import { startThrowawayRedis, type ThrowawayRedis } from '../setup/redis-server';
 import { nextEvent, testPrefix } from './redis-helpers';
+import { scaled } from '../setup/calibrate';
 
 jest.setTimeout(30_000);
 
-const FAST: RedisLayerOptions = { retryMinDelay: 50, retryMaxDelay: 300, connectTimeout: 500, commandTimeout: 800, blockTimeout: 1 };
+// Short enough to see an outage quickly; the deadlines scale with the machine's load, since a
+// connect can take over 500 ms at load 11 (seen as a spurious LayerUnavailable before the outage).
+const FAST: RedisLayerOptions = { retryMinDelay: 50, retryMaxDelay: 300, connectTimeout: scaled(500), commandTimeout: scaled(800), blockTimeout: 1 };
 
 type Make = (options: RedisLayerOptions) => ChannelLayer & { pendingLeaves: number };
 const backends: Array<[string, Make]> = [
