@@ -17,6 +17,8 @@ export interface Child {
   output(): string;
   /** The first capture group (or the match) of `re` in stdout+stderr, waiting up to `ms`. */
   waitFor(re: RegExp, ms?: number): Promise<string>;
+  /** Wait up to `ms` until `check(output)` holds (for counts, which a regex can only express by backtracking). */
+  waitUntil(check: (output: string) => boolean, what: string, ms?: number): Promise<void>;
   /** Write one line to stdin. */
   writeLine(line: string): void;
   readonly exited: Promise<number | null>;
@@ -51,6 +53,9 @@ export function spawnNode(args: string[], env: NodeJS.ProcessEnv): Child {
     exited,
     waitFor(re, ms = 15_000) {
       return waitForOutput(child, listeners, () => re.exec(text), `output matching ${re}`, ms, () => text);
+    },
+    async waitUntil(check, what, ms = 15_000) {
+      await waitForOutput(child, listeners, () => (check(text) ? [text] : null), what, ms, () => text);
     },
     writeLine(line) {
       child.stdin.write(`${line}\n`);

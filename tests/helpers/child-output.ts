@@ -12,7 +12,7 @@ export type OutputListener = () => void;
 export function waitForOutput(
   child: ChildProcess,
   listeners: Set<OutputListener>,
-  match: () => RegExpExecArray | null,
+  match: () => { readonly [index: number]: string | undefined } | null,
   what: string,
   bound: number,
   soFar: () => string,
@@ -24,7 +24,7 @@ export function waitForOutput(
       const found = match();
       if (found === null) return;
       finish();
-      resolve(found[1] ?? found[0]);
+      resolve(found[1] ?? found[0] ?? '');
     };
     const timer = setTimeout(() => {
       finish();
