@@ -11,7 +11,22 @@ import type { BenchRedis } from './redis';
 import { RpcChild } from './rpc';
 
 /** The servers the bench knows. */
-export type ServerKind = 'raw' | 'rawcork' | 'memory' | 'phoenix' | 'metrics' | 'redis' | 'pubsub' | 'memory-history' | 'redis-history' | 'pubsub-history';
+export type ServerKind =
+  | 'raw'
+  | 'rawcork'
+  | 'memory'
+  | 'phoenix'
+  | 'metrics'
+  | 'redis'
+  | 'pubsub'
+  | 'redis1'
+  | 'pubsub1'
+  | 'socketio'
+  | 'socketio-redis'
+  | 'socketio-redis1'
+  | 'memory-history'
+  | 'redis-history'
+  | 'pubsub-history';
 
 export interface ServerKindInfo {
   label: string;
@@ -20,20 +35,29 @@ export interface ServerKindInfo {
   processes: number;
   usesRedis: boolean;
   /** What the load generator speaks to it. Default `tutorial`. */
-  protocol?: 'tutorial' | 'phoenix';
+  protocol?: 'tutorial' | 'phoenix' | 'socketio';
+  /** The Socket.IO server of the same shape (layer kind, process count): figures show a ratio to it too. */
+  peer?: ServerKind;
 }
 
 export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
   raw: { label: 'raw ws', script: 'raw-ws-server.ts', args: [], processes: 1, usesRedis: false },
   // Reference only (ratios stay against `raw`): the same server corking each member's socket per tick, as Switchyard does.
   rawcork: { label: 'raw ws + cork (reference)', script: 'raw-ws-server.ts', args: ['cork'], processes: 1, usesRedis: false },
-  memory: { label: 'switchyard memory', script: 'switchyard-server.ts', args: ['memory'], processes: 1, usesRedis: false },
+  memory: { label: 'switchyard memory', script: 'switchyard-server.ts', args: ['memory'], processes: 1, usesRedis: false, peer: 'socketio' },
   // The Phoenix protocol (phoenixSocket + a channel broadcasting each push) on the memory layer; compared with `memory`.
   phoenix: { label: 'switchyard phoenix memory', script: 'switchyard-server.ts', args: ['memory', 'phoenix'], processes: 1, usesRedis: false, protocol: 'phoenix' },
   // Only when asked for (--only-servers memory,metrics): the memory server with metrics: true, scraped every 5 s.
   metrics: { label: 'switchyard memory + metrics', script: 'switchyard-server.ts', args: ['memory', 'metrics'], processes: 1, usesRedis: false },
-  redis: { label: 'switchyard redis core ×2', script: 'switchyard-server.ts', args: ['redis'], processes: 2, usesRedis: true },
-  pubsub: { label: 'switchyard redis pub/sub ×2', script: 'switchyard-server.ts', args: ['pubsub'], processes: 2, usesRedis: true },
+  redis: { label: 'switchyard redis core ×2', script: 'switchyard-server.ts', args: ['redis'], processes: 2, usesRedis: true, peer: 'socketio-redis' },
+  pubsub: { label: 'switchyard redis pub/sub ×2', script: 'switchyard-server.ts', args: ['pubsub'], processes: 2, usesRedis: true, peer: 'socketio-redis' },
+  // One process on Redis (asked for by name): the layer's own cost without the second process' share.
+  redis1: { label: 'switchyard redis core ×1', script: 'switchyard-server.ts', args: ['redis'], processes: 1, usesRedis: true, peer: 'socketio-redis1' },
+  pubsub1: { label: 'switchyard redis pub/sub ×1', script: 'switchyard-server.ts', args: ['pubsub'], processes: 1, usesRedis: true, peer: 'socketio-redis1' },
+  // The Socket.IO 4 peer (bench/servers/socketio-server.ts): the same chat protocol in Socket.IO's framing.
+  socketio: { label: 'socket.io 4 memory', script: 'socketio-server.ts', args: ['memory'], processes: 1, usesRedis: false, protocol: 'socketio' },
+  'socketio-redis': { label: 'socket.io 4 + redis-adapter ×2', script: 'socketio-server.ts', args: ['redis'], processes: 2, usesRedis: true, protocol: 'socketio' },
+  'socketio-redis1': { label: 'socket.io 4 + redis-adapter ×1', script: 'socketio-server.ts', args: ['redis'], processes: 1, usesRedis: true, protocol: 'socketio' },
   // The same servers with history on every chat room (size 100, ttl 300 s): the cost of history, and the recovery scenario.
   'memory-history': { label: 'switchyard memory + history', script: 'switchyard-server.ts', args: ['memory', 'history'], processes: 1, usesRedis: false },
   'redis-history': { label: 'switchyard redis core ×2 + history', script: 'switchyard-server.ts', args: ['redis', 'history'], processes: 2, usesRedis: true },
@@ -42,8 +66,11 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
 
 export const ALL_KINDS = Object.keys(SERVER_KINDS) as ServerKind[];
 
-/** What runs without --only-servers: the metrics and history variants are asked for by name. */
-export const DEFAULT_KINDS = ALL_KINDS.filter((kind) => kind !== 'metrics' && !SERVER_KINDS[kind].args.includes('history'));
+/** Asked for by name only: the metrics and history variants, and the one-process Redis rows. */
+const BY_NAME_ONLY = new Set<ServerKind>(['metrics', 'redis1', 'pubsub1', 'socketio-redis1']);
+
+/** What runs without --only-servers. */
+export const DEFAULT_KINDS = ALL_KINDS.filter((kind) => !BY_NAME_ONLY.has(kind) && !SERVER_KINDS[kind].args.includes('history'));
 
 /** How to start server processes. */
 export interface ClusterOptions {

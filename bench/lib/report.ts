@@ -19,6 +19,7 @@ function withRatio(key: string, s: MetricSummary | undefined): string {
   let text = cell(s);
   if (s?.ratioToRaw) text += ` · ×${s.ratioToRaw.median.toFixed(2)}`;
   if (s?.aboveRaw) text += ` · ${s.aboveRaw.median >= 0 ? '+' : ''}${fmt(s.aboveRaw.median)}`;
+  if (s?.ratioToPeer && !key.includes('@')) text += ` · ×${s.ratioToPeer.median.toFixed(2)} sio`;
   return text;
 }
 
@@ -133,6 +134,31 @@ export function checkBar(summary: Summary, records: RunRecord[]): BarCheck[] {
     'cpuUsPerDelivery',
     (r) => r <= 2,
   );
+
+  const peerCheck = (bar: string, servers: ServerKind[], scenarios: string[], limit: number) => {
+    const parts: string[] = [];
+    let all = true;
+    for (const server of servers) {
+      for (const sc of scenarios) {
+        const m = median(summary, sc, server, 'cpuUsPerDelivery');
+        const r = m?.ratioToPeer;
+        if (!m || !r) continue;
+        if (r.median > limit) all = false;
+        const peer = SERVER_KINDS[server].peer!;
+        const theirs = median(summary, sc, peer, 'cpuUsPerDelivery')!;
+        parts.push(`${SERVER_KINDS[server].label} ${sc} ×${r.median.toFixed(2)} [${r.min.toFixed(2)}–${r.max.toFixed(2)}] (${m.median.toFixed(2)} vs ${theirs.median.toFixed(2)} µs)`);
+      }
+    }
+    checks.push({ bar, status: parts.length ? (all ? 'met' : 'not met') : 'not measured', detail: parts.join('; ') });
+  };
+  const throughputScenarios = ['fanout-100', 'fanout-1000', 'rooms'];
+  peerCheck(
+    'Redis pub/sub layer: CPU per delivery (server + Redis) ≤ 1.0× Socket.IO + redis-adapter, 1 and 2 processes',
+    ['pubsub', 'pubsub1'],
+    throughputScenarios,
+    1.0,
+  );
+  peerCheck('Redis core layer: CPU per delivery (server + Redis) ≤ 1.5× Socket.IO + redis-adapter, 1 and 2 processes', ['redis', 'redis1'], throughputScenarios, 1.5);
 
   for (const server of ['pubsub', 'redis'] as ServerKind[]) {
     const m = summary['redis-cost']?.[server];

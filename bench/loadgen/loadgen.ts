@@ -28,8 +28,12 @@ export interface ConnectArgs {
    * `phoenix`: `/socket/websocket?vsn=2.0.0`, each client joins `room:<room>`
    * and sends `new_msg` pushes `{message}`; broadcasts arrive as
    * `[null, null, topic, "new_msg", {"message": ...}]`.
+   * `socketio`: Engine.IO 4 / Socket.IO 5 over a plain WebSocket (what
+   * socket.io-client sends with `transports: ['websocket']`):
+   * `/socket.io/?EIO=4&transport=websocket&room=<room>`, CONNECT to `/`,
+   * events `42["message",{"message": ...}]`; pings answered.
    */
-  protocol?: 'tutorial' | 'phoenix';
+  protocol?: Protocol;
 }
 
 export interface ConnectResult {
@@ -79,6 +83,8 @@ interface Client {
   member: number;
   /** The Phoenix topic, when the protocol is phoenix. */
   topic?: string;
+  /** Socket.IO framing. */
+  socketIo?: boolean;
 }
 
 /** Hard bound on connections one load generator opens. */
@@ -97,7 +103,36 @@ function roomUrl(base: string, room: string): string {
   return `${base}/ws/chat/${encodeURIComponent(room)}/`;
 }
 
-let protocol: 'tutorial' | 'phoenix' = 'tutorial';
+type Protocol = 'tutorial' | 'phoenix' | 'socketio';
+let protocol: Protocol = 'tutorial';
+
+/** `42["message",` … `]`: a Socket.IO event frame around the tutorial protocol's JSON. */
+const SIO_EVENT_PREFIX = Buffer.from('42["message",');
+const SIO_PING = 0x32; // '2'
+
+/** Engine.IO open, then the Socket.IO CONNECT to the main namespace, and wait for its ack (`40{...}`). */
+function socketIoConnect(ws: WebSocket, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no Socket.IO CONNECT ack within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (data: Buffer): void => {
+      const text = data.toString();
+      if (text.startsWith('44')) {
+        clearTimeout(timer);
+        ws.removeListener('message', onMessage);
+        reject(new Error(`Socket.IO connect refused: ${text}`));
+        return;
+      }
+      if (!text.startsWith('40')) return;
+      clearTimeout(timer);
+      ws.removeListener('message', onMessage);
+      resolve();
+    };
+    ws.on('message', onMessage);
+    // Sent without waiting for the Engine.IO open packet (`0{...}`): it may have
+    // arrived with the 101 response, before this listener existed.
+    ws.send('40');
+  });
+}
 
 /** Join `topic` on a Phoenix socket and wait for the ok reply. */
 function phoenixJoin(ws: WebSocket, topic: string, timeoutMs: number): Promise<void> {
@@ -139,7 +174,7 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
   if (clients.length + total > MAX_CONNECTIONS) throw new Error(`refusing to open ${total} connections: the bench caps one load generator at ${MAX_CONNECTIONS}`);
   if (clients.length > 0) throw new Error('connect called twice without closeAll');
   protocol = args.protocol ?? 'tutorial';
-  const plan: Array<{ url: string; room: number; member: number; topic?: string }> = [];
+  const plan: Array<{ url: string; room: number; member: number; topic?: string; socketIo?: boolean }> = [];
   rooms = [];
   senderClients = [];
   let n = 0;
@@ -152,6 +187,8 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
       }
       const base = args.servers[n++ % args.servers.length]!;
       if (protocol === 'phoenix') plan.push({ url: `${base}/socket/websocket?vsn=2.0.0`, room: r, member: m, topic: `room:${room.name}` });
+      else if (protocol === 'socketio')
+        plan.push({ url: `${base}/socket.io/?EIO=4&transport=websocket&room=${encodeURIComponent(room.name)}`, room: r, member: m, socketIo: true });
       else plan.push({ url: roomUrl(base, room.name), room: r, member: m });
     }
     rooms.push({ size: room.clients, senders: room.senders, senderIds });
@@ -167,7 +204,8 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
       try {
         const ws = await open(p.url, args.timeoutMs);
         if (p.topic !== undefined) await phoenixJoin(ws, p.topic, args.timeoutMs);
-        opened[i] = { ws, room: p.room, member: p.member, ...(p.topic !== undefined ? { topic: p.topic } : {}) };
+        if (p.socketIo) await socketIoConnect(ws, args.timeoutMs);
+        opened[i] = { ws, room: p.room, member: p.member, ...(p.topic !== undefined ? { topic: p.topic } : {}), ...(p.socketIo ? { socketIo: true } : {}) };
       } catch (error) {
         firstError ??= error as Error;
       }
@@ -186,6 +224,24 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
 
 function attach(client: Client): void {
   const { room, member } = client;
+  if (client.socketIo) {
+    // Answered even between phases: Engine.IO closes a client that misses a ping (25 s + 20 s).
+    client.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (data.length === 1 && data[0] === SIO_PING) {
+        client.ws.send('3');
+        return;
+      }
+      const t = tracker;
+      if (!t) return;
+      if (isBinary || data.length <= SIO_EVENT_PREFIX.length || data.compare(SIO_EVENT_PREFIX, 0, SIO_EVENT_PREFIX.length, 0, SIO_EVENT_PREFIX.length) !== 0) {
+        t.unexpected++;
+        return;
+      }
+      t.receiveBytes(room, member, data.subarray(SIO_EVENT_PREFIX.length, data.length - 1), performance.now());
+    });
+    client.ws.on('error', () => undefined);
+    return;
+  }
   client.ws.on('message', (data: Buffer, isBinary: boolean) => {
     const t = tracker;
     if (!t) return;
@@ -226,7 +282,7 @@ function send(args: SendArgs): Promise<SendResult> {
       const client = clients[senderClients[s]!]!;
       const message = `{"message":"${t.phase}:${s}:${n}:${now.toFixed(3)}"}`;
       // A Phoenix push without a ref: the server sends no reply, only the broadcast.
-      client.ws.send(client.topic === undefined ? message : `["join",null,"${client.topic}","new_msg",${message}]`);
+      client.ws.send(client.socketIo ? `42["message",${message}]` : client.topic === undefined ? message : `["join",null,"${client.topic}","new_msg",${message}]`);
     };
     const doneSending = () => {
       const now = performance.now();
