@@ -21,6 +21,7 @@ export type ServerKind =
   | 'pubsub'
   | 'redis1'
   | 'pubsub1'
+  | 'pubsub-lf'
   | 'socketio'
   | 'socketio-redis'
   | 'socketio-redis1'
@@ -53,6 +54,8 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
   pubsub: { label: 'switchyard redis pub/sub ×2', script: 'switchyard-server.ts', args: ['pubsub'], processes: 2, usesRedis: true, peer: 'socketio-redis' },
   // One process on Redis (asked for by name): the layer's own cost without the second process' share.
   redis1: { label: 'switchyard redis core ×1', script: 'switchyard-server.ts', args: ['redis'], processes: 1, usesRedis: true, peer: 'socketio-redis1' },
+  // The pub/sub layer with localFirst: true (own members served before Redis answers the PUBLISH).
+  'pubsub-lf': { label: 'switchyard redis pub/sub ×2 localFirst', script: 'switchyard-server.ts', args: ['pubsub', 'localfirst'], processes: 2, usesRedis: true, peer: 'socketio-redis' },
   pubsub1: { label: 'switchyard redis pub/sub ×1', script: 'switchyard-server.ts', args: ['pubsub'], processes: 1, usesRedis: true, peer: 'socketio-redis1' },
   // The Socket.IO 4 peer (bench/servers/socketio-server.ts): the same chat protocol in Socket.IO's framing.
   socketio: { label: 'socket.io 4 memory', script: 'socketio-server.ts', args: ['memory'], processes: 1, usesRedis: false, protocol: 'socketio' },
@@ -67,7 +70,7 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
 export const ALL_KINDS = Object.keys(SERVER_KINDS) as ServerKind[];
 
 /** Asked for by name only: the metrics and history variants, and the one-process Redis rows. */
-const BY_NAME_ONLY = new Set<ServerKind>(['metrics', 'redis1', 'pubsub1', 'socketio-redis1']);
+const BY_NAME_ONLY = new Set<ServerKind>(['metrics', 'redis1', 'pubsub1', 'pubsub-lf', 'socketio-redis1']);
 
 /** What runs without --only-servers. */
 export const DEFAULT_KINDS = ALL_KINDS.filter((kind) => !BY_NAME_ONLY.has(kind) && !SERVER_KINDS[kind].args.includes('history'));

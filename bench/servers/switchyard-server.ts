@@ -33,7 +33,11 @@ runServerChild(async () => {
   // (100 rooms × window 4 = 400 group messages, each one inbox entry per
   // process), so a process lagging 100 messages behind would drop by design.
   // Sized like a deployment with this many busy rooms would size it.
-  const redisOptions = { prefix: process.env.BENCH_PREFIX ?? 'swbench', channelCapacity: { 'specific.*': 2000 } };
+  const redisOptions = {
+    prefix: process.env.BENCH_PREFIX ?? 'swbench',
+    channelCapacity: { 'specific.*': 2000 },
+    ...(process.argv.includes('localfirst') ? { localFirst: true } : {}),
+  };
   const withHistory = process.argv[3] === 'history';
   const history = withHistory
     ? {
