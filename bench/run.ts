@@ -6,6 +6,7 @@
  * npm run bench                      # full run, 3 repeats (about ten minutes on 2 cores)
  * npm run bench -- --quick           # smoke run, seconds
  * npm run bench -- --scenarios fanout-100 --only-servers raw,memory --runs 1
+ * npm run bench -- --scenarios c100k --only-servers memory --runs 1   # opt-in: 100,000 connections
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import { checkBar, renderBar, renderTables } from './lib/report';
 import { RpcChild } from './lib/rpc';
 import type { Scenario, ScenarioContext } from './lib/scenario';
 import { FULL_SIZES, QUICK_SIZES } from './lib/sizes';
+import { c100kScenario, room10k } from './scenarios/c100k';
 import { churn } from './scenarios/churn';
 import { fanout100, fanout1000, latency, manyRooms } from './scenarios/fanout';
 import { idleScenario } from './scenarios/idle';
@@ -68,7 +70,7 @@ class Progress {
 }
 
 async function main(): Promise<number> {
-  const scenarioList = (startCluster: (kind: ServerKind) => Promise<ServerCluster>): Scenario[] => [
+  const scenarioList = (startCluster: (kind: ServerKind, fdLimit?: number) => Promise<ServerCluster>): Scenario[] => [
     fanout100,
     fanout1000,
     manyRooms,
@@ -77,6 +79,8 @@ async function main(): Promise<number> {
     churn,
     redisCost,
     recovery,
+    room10k,
+    c100kScenario(startCluster),
   ];
   const names = scenarioList(() => Promise.reject(new Error('unused'))).map((s) => s.name);
   let args: BenchArgs;
@@ -115,12 +119,13 @@ async function main(): Promise<number> {
     verbose: args.verbose,
     nodeFlags: [],
   };
-  const startCluster = async (kind: ServerKind) => {
-    const cluster = await ServerCluster.start(kind, clusterOptions);
+  const startCluster = async (kind: ServerKind, fdLimit?: number) => {
+    const cluster = await ServerCluster.start(kind, fdLimit === undefined ? clusterOptions : { ...clusterOptions, fdLimit });
     live.add(cluster);
     return cluster;
   };
-  const scenarios = scenarioList(startCluster).filter((s) => !args.scenarios || args.scenarios.includes(s.name));
+  // Opt-in scenarios (minutes long) run only when named.
+  const scenarios = scenarioList(startCluster).filter((s) => (args.scenarios ? args.scenarios.includes(s.name) : !s.optIn));
   const titles = Object.fromEntries(scenarios.map((s) => [s.name, s.title(sizes)]));
   progress.total = args.runs * scenarios.reduce((n, s) => n + args.servers.filter((k) => s.appliesTo(k)).length, 0);
 

@@ -40,6 +40,8 @@ export const METRICS: Record<string, MetricInfo> = {
   heapPerConn: { label: 'heap B/conn', aboveRaw: true },
   externalPerConn: { label: 'external B/conn' },
   baselineRssMiB: { label: 'empty RSS MiB' },
+  rssMiB: { label: 'RSS MiB (all held)' },
+  connectSeconds: { label: 'all connected, s' },
   cyclesPerSec: { label: 'connect+close/s', ratio: true },
   cpuUsPerCycle: { label: 'CPU µs/cycle', ratio: true },
   cycles: { label: 'cycles', count: true },

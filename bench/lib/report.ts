@@ -12,6 +12,8 @@ const COLUMNS: Record<string, string[]> = {
   latency: ['p50Ms', 'p90Ms', 'p99Ms', 'maxMs', 'cpuUsPerDelivery'],
   idle: ['connections', 'rssPerConn', 'heapPerConn', 'baselineRssMiB', 'connectPerSec', 'deliveriesPerSec', 'cpuUsPerDelivery', 'p99Ms'],
   churn: ['cyclesPerSec', 'cpuUsPerCycle', 'failures'],
+  room10k: ['p50Ms', 'p90Ms', 'p99Ms', 'maxMs', 'cpuUsPerDelivery', 'delivered'],
+  c100k: ['connections', 'connectSeconds', 'connectPerSec', 'rssPerConn', 'heapPerConn', 'rssMiB', 'delivered', 'p99Ms', 'maxMs', 'cpuUsPerDelivery', 'loadgenCorePct'],
   recovery: ['recoverAllMs', 'recoverP50Ms', 'recoverP99Ms', 'recoveredPerSec', 'cpuUsPerRecovered', 'commandsPerRecovered', 'commandsPerReconnect', 'notRecovered'],
 };
 
@@ -211,6 +213,32 @@ export function checkBar(summary: Summary, records: RunRecord[]): BarCheck[] {
           .join('; ')
       : '',
   });
+
+  const big = records.filter((r) => r.scenario === 'c100k');
+  if (big.length) {
+    const bad = big.filter((r) => r.error || (r.figures.connections ?? 0) < 100_000 || r.figures.lost !== 0 || r.figures.duplicated !== 0 || (r.figures.connectSeconds ?? Infinity) >= 60);
+    checks.push({
+      bar: '100,000 connections on one process (memory layer, 1,000 rooms): all connected in < 60 s, a broadcast to every room with zero lost',
+      status: bad.length ? 'not met' : 'met',
+      detail: big
+        .map((r) =>
+          r.error
+            ? `run ${r.run}: ${r.error.split('\n')[0]}`
+            : `run ${r.run}: ${fmt(r.figures.connections)} held, connected in ${fmt(r.figures.connectSeconds)} s, ${fmt(r.figures.lost)} lost, RSS ${fmt(r.figures.rssPerConn)} B/conn, heap ${fmt(r.figures.heapPerConn)} B/conn`,
+        )
+        .join('; '),
+    });
+  }
+  const room = summary.room10k;
+  if (room) {
+    const parts = Object.entries(room).map(([server, m]) => `${SERVER_KINDS[server as ServerKind].label}: p99 ${fmt(m!.p99Ms?.median)} ms`);
+    const mine = room.memory?.p99Ms?.median;
+    checks.push({
+      bar: 'a broadcast to one room of 10,000 members reaches all within 1 s at p99 (memory layer)',
+      status: mine === undefined ? 'not measured' : mine <= 1000 ? 'met' : 'not met',
+      detail: parts.join('; '),
+    });
+  }
 
   const ok = records.filter((r) => !r.error);
   const bad = ok.filter((r) => (r.figures.lost ?? 0) > 0 || (r.figures.duplicated ?? 0) > 0);

@@ -34,6 +34,13 @@ export interface ConnectArgs {
    * events `42["message",{"message": ...}]`; pings answered.
    */
   protocol?: Protocol;
+  /**
+   * Source addresses to connect from, round-robin (e.g. 127.0.0.2, 127.0.0.3):
+   * each one has its own ephemeral port range (net.ipv4.ip_local_port_range,
+   * ~28,000 ports), so past that many connections to one server port the
+   * load needs several. Default: the kernel's choice.
+   */
+  localAddresses?: string[];
 }
 
 export interface ConnectResult {
@@ -87,8 +94,8 @@ interface Client {
   socketIo?: boolean;
 }
 
-/** Hard bound on connections one load generator opens. */
-const MAX_CONNECTIONS = 12_000;
+/** Hard bound on connections one load generator opens (BENCH_LOADGEN_MAX raises it for the c100k scenario). */
+const MAX_CONNECTIONS = Number(process.env.BENCH_LOADGEN_MAX) || 12_000;
 /** Hard bound on what one phase preallocates for checking. */
 const MAX_TRACKER_BYTES = 256 * 1024 * 1024;
 
@@ -151,9 +158,9 @@ function phoenixJoin(ws: WebSocket, topic: string, timeoutMs: number): Promise<v
   });
 }
 
-function open(url: string, timeoutMs: number): Promise<WebSocket> {
+function open(url: string, timeoutMs: number, localAddress?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, skipUTF8Validation: true });
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, skipUTF8Validation: true, ...(localAddress ? { localAddress } : {}) });
     const onError = (error: Error) => {
       ws.removeListener('open', onOpen);
       ws.terminate();
@@ -202,7 +209,7 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
       const i = next++;
       const p = plan[i]!;
       try {
-        const ws = await open(p.url, args.timeoutMs);
+        const ws = await open(p.url, args.timeoutMs, args.localAddresses?.[i % args.localAddresses.length]);
         if (p.topic !== undefined) await phoenixJoin(ws, p.topic, args.timeoutMs);
         if (p.socketIo) await socketIoConnect(ws, args.timeoutMs);
         opened[i] = { ws, room: p.room, member: p.member, ...(p.topic !== undefined ? { topic: p.topic } : {}), ...(p.socketIo ? { socketIo: true } : {}) };

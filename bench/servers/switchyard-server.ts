@@ -63,7 +63,8 @@ runServerChild(async () => {
   const application = ProtocolTypeRouter({ websocket });
   const metrics = process.argv[3] === 'metrics';
   // The load generator opens every connection from one address: no per-address limit here.
-  const server = createServer(application, { maxConnections: 50_000, maxConnectionsPerAddress: Infinity, metrics });
+  // 200,000: past the c100k scenario's 100,000 (the default of 10,000 would refuse it).
+  const server = createServer(application, { maxConnections: 200_000, maxConnectionsPerAddress: Infinity, metrics });
   const { port } = await server.listen(0, '127.0.0.1');
   // With metrics on, scrape as Prometheus would (every 5 s, a third of its default interval): its cost counts too.
   const scraper = metrics
