@@ -25,7 +25,8 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --only-servers a,b      only these servers: raw, rawcork, memory, phoenix, metrics, redis, pubsub, socketio,
                           socketio-redis (the Socket.IO 4 peer, in-memory and with @socket.io/redis-adapter ×2;
                           \`×n sio\` cells are ratios to it), and by name only redis1, pubsub1, socketio-redis1
-                          (one process on Redis), pubsub-lf (pub/sub with localFirst) (ratios need raw;
+                          (one process on Redis), redis4, pubsub4, socketio-redis4
+                          (four processes on one Redis), pubsub-lf (pub/sub with localFirst) (ratios need raw;
                           rawcork: raw ws corking per tick, a reference row; phoenix: the Phoenix protocol on
                           the memory layer; metrics: the memory server with metrics on, compared with memory),
                           and by name only metrics, memory-history, redis-history, pubsub-history (the same

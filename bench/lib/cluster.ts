@@ -22,6 +22,9 @@ export type ServerKind =
   | 'redis1'
   | 'pubsub1'
   | 'pubsub-lf'
+  | 'redis4'
+  | 'pubsub4'
+  | 'socketio-redis4'
   | 'socketio'
   | 'socketio-redis'
   | 'socketio-redis1'
@@ -57,6 +60,10 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
   // The pub/sub layer with localFirst: true (own members served before Redis answers the PUBLISH).
   'pubsub-lf': { label: 'switchyard redis pub/sub ×2 localFirst', script: 'switchyard-server.ts', args: ['pubsub', 'localfirst'], processes: 2, usesRedis: true, peer: 'socketio-redis' },
   pubsub1: { label: 'switchyard redis pub/sub ×1', script: 'switchyard-server.ts', args: ['pubsub'], processes: 1, usesRedis: true, peer: 'socketio-redis1' },
+  // Four processes on one Redis (asked for by name): correctness and Redis cost; on 2 cores they prove nothing about throughput.
+  redis4: { label: 'switchyard redis core ×4', script: 'switchyard-server.ts', args: ['redis'], processes: 4, usesRedis: true, peer: 'socketio-redis4' },
+  pubsub4: { label: 'switchyard redis pub/sub ×4', script: 'switchyard-server.ts', args: ['pubsub'], processes: 4, usesRedis: true, peer: 'socketio-redis4' },
+  'socketio-redis4': { label: 'socket.io 4 + redis-adapter ×4', script: 'socketio-server.ts', args: ['redis'], processes: 4, usesRedis: true, protocol: 'socketio' },
   // The Socket.IO 4 peer (bench/servers/socketio-server.ts): the same chat protocol in Socket.IO's framing.
   socketio: { label: 'socket.io 4 memory', script: 'socketio-server.ts', args: ['memory'], processes: 1, usesRedis: false, protocol: 'socketio' },
   'socketio-redis': { label: 'socket.io 4 + redis-adapter ×2', script: 'socketio-server.ts', args: ['redis'], processes: 2, usesRedis: true, protocol: 'socketio' },
@@ -70,7 +77,7 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
 export const ALL_KINDS = Object.keys(SERVER_KINDS) as ServerKind[];
 
 /** Asked for by name only: the metrics and history variants, and the one-process Redis rows. */
-const BY_NAME_ONLY = new Set<ServerKind>(['metrics', 'redis1', 'pubsub1', 'pubsub-lf', 'socketio-redis1']);
+const BY_NAME_ONLY = new Set<ServerKind>(['metrics', 'redis1', 'pubsub1', 'pubsub-lf', 'socketio-redis1', 'redis4', 'pubsub4', 'socketio-redis4']);
 
 /** What runs without --only-servers. */
 export const DEFAULT_KINDS = ALL_KINDS.filter((kind) => !BY_NAME_ONLY.has(kind) && !SERVER_KINDS[kind].args.includes('history'));

@@ -47,6 +47,8 @@ export const METRICS: Record<string, MetricInfo> = {
   cycles: { label: 'cycles', count: true },
   failures: { label: 'failures', count: true },
   commandsPerGroupSend: { label: 'Redis cmds/groupSend' },
+  bytesInPerGroupSend: { label: 'bytes into Redis/groupSend' },
+  bytesOutPerGroupSend: { label: 'bytes out of Redis/groupSend' },
   cmd: { label: 'cmd/groupSend' },
   recoverAllMs: { label: 'all recovered, ms' },
   recoverP50Ms: { label: 'recovery p50 ms' },

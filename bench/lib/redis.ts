@@ -82,6 +82,12 @@ export class BenchRedis {
     }
   }
 
+  /** Bytes Redis has read from and written to its clients so far (`INFO stats`; includes the bench's own INFO replies). */
+  async netBytes(): Promise<{ input: number; output: number }> {
+    const stats = parseInfo(await this.#client.info('stats'));
+    return { input: Number(stats.get('total_net_input_bytes')), output: Number(stats.get('total_net_output_bytes')) };
+  }
+
   /** Clients connected right now (to warn when a shared Redis is busy). */
   async connectedClients(): Promise<number> {
     return Number(parseInfo(await this.#client.info('clients')).get('connected_clients'));

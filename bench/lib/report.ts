@@ -39,7 +39,7 @@ export function renderTables(summary: Summary, titles: Record<string, string>, r
     if (!columns) {
       // redis-cost: its keys carry the group size.
       const keys = new Set(servers.flatMap((s) => Object.keys(byServer[s]!)));
-      columns = [...keys].filter((k) => /^(commandsPerGroupSend|cpuUsPerDelivery|deliveriesPerSec)@/.test(k)).sort((a, b) => {
+      columns = [...keys].filter((k) => /^(commandsPerGroupSend|bytesInPerGroupSend|bytesOutPerGroupSend|cpuUsPerDelivery)@/.test(k)).sort((a, b) => {
         const [ka, sa] = a.split('@');
         const [kb, sb] = b.split('@');
         return ka === kb ? Number(sa) - Number(sb) : ka!.localeCompare(kb!);
