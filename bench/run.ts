@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args';
 import { SERVER_KINDS, ServerCluster, type ClusterOptions, type ServerKind } from './lib/cluster';
 import { summarize, type RunRecord } from './lib/metrics';
-import { BenchRedis } from './lib/redis';
+import { BenchRedis, BenchRedisCluster } from './lib/redis';
 import { checkBar, renderBar, renderTables } from './lib/report';
 import { RpcChild } from './lib/rpc';
 import type { Scenario, ScenarioContext } from './lib/scenario';
@@ -97,7 +97,7 @@ async function main(): Promise<number> {
   const sizes = args.quick ? QUICK_SIZES : FULL_SIZES;
   const progress = new Progress();
   const started = new Date();
-  const needRedis = args.servers.some((k) => SERVER_KINDS[k].usesRedis);
+  const needRedis = args.servers.some((k) => SERVER_KINDS[k].usesRedis && !SERVER_KINDS[k].redisCluster);
   let redis: BenchRedis | null = null;
   if (needRedis) {
     progress.step('finding Redis');
@@ -113,8 +113,17 @@ async function main(): Promise<number> {
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   const heapDir = path.join(RESULTS_DIR, 'heap');
   if (args.heapSnapshots) mkdirSync(heapDir, { recursive: true });
+  let redisCluster: Promise<BenchRedisCluster> | null = null;
   const clusterOptions: ClusterOptions = {
     redis,
+    redisCluster: () => {
+      if (redisCluster === null) {
+        progress.step('starting a private Redis Cluster');
+        redisCluster = BenchRedisCluster.start();
+        void redisCluster.then((c) => live.add(c), () => undefined);
+      }
+      return redisCluster;
+    },
     fdLimit: CHILD_FD_LIMIT,
     verbose: args.verbose,
     nodeFlags: [],
@@ -247,10 +256,9 @@ async function main(): Promise<number> {
     `JSON: ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))}${args.json ? ` and ${args.json}` : ''}`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
-  if (redis) {
-    await redis.close();
-    live.clear();
-  }
+  if (redisCluster) await (await (redisCluster as Promise<BenchRedisCluster>)).close().catch(() => undefined);
+  if (redis) await redis.close();
+  live.clear();
   return records.some((r) => r.error) ? 1 : 0;
 }
 

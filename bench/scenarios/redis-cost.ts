@@ -12,7 +12,8 @@ export const redisCost: Scenario = {
     `groupSend to groups of ${sizes.redisCost.groupSizes.join(', ')} members spread over the server's processes (2, or 1 or 4 for the ×1/×4 rows), ${sizes.redisCost.messages} messages each`,
   appliesTo: (kind) => SERVER_KINDS[kind].usesRedis,
   async run(ctx) {
-    const redis = ctx.redis!;
+    // The cluster kind reads every node of its Redis Cluster.
+    const redis = ctx.cluster.redis ?? ctx.redis!;
     const rc = ctx.sizes.redisCost;
     const figures: Figures = {};
     let lost = 0;

@@ -47,8 +47,13 @@ runServerChild(async () => {
         ] as const,
       }
     : {};
+  // The pubsub-cluster kind: sharded pub/sub on the bench's Redis Cluster, every node a seed.
+  const clusterUrls = process.env.BENCH_REDIS_CLUSTER_URLS;
   configureChannelLayers({
-    default: { url: url(redisUrl), options: kind === 'memory' ? history : { ...redisOptions, ...history } },
+    default:
+      clusterUrls && kind === 'pubsub'
+        ? { url: `${url(clusterUrls.split(',')[0]!)}?cluster=1`, options: { ...redisOptions, ...history, hosts: clusterUrls.split(',') } }
+        : { url: url(redisUrl), options: kind === 'memory' ? history : { ...redisOptions, ...history } },
   });
   // Create the layer (and its Redis connections) before the first client.
   getChannelLayer();
