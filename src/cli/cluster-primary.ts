@@ -91,19 +91,45 @@ export async function runPrimary(io: CliIo, options: PrimaryOptions): Promise<nu
     );
   };
 
+  // A signal during start-up stops the workers started so far (instead of orphaning them).
+  let early: NodeJS.Signals | null = null;
+  let onEarly: () => void = () => undefined;
+  const earlySignal = new Promise<never>((_, reject) => (onEarly = () => reject(new Error(`${early} during start-up`))));
+  earlySignal.catch(() => undefined);
+  const earlyTerm = (): void => {
+    early = 'SIGTERM';
+    onEarly();
+  };
+  const earlyInt = (): void => {
+    early = 'SIGINT';
+    onEarly();
+  };
+  io.signals.on('SIGTERM', earlyTerm);
+  io.signals.on('SIGINT', earlyInt);
+
   // Start one, then the rest: a startup error is reported once.
   const first = fork();
   let address: { address: string; port: number };
   try {
-    address = await first.listening;
+    address = await Promise.race([first.listening, earlySignal]);
     const rest = Array.from({ length: workers - 1 }, fork);
-    await Promise.all(rest.map((s) => s.listening));
+    await Promise.race([Promise.all(rest.map((s) => s.listening)), earlySignal]);
   } catch (error) {
+    io.signals.off('SIGTERM', earlyTerm);
+    io.signals.off('SIGINT', earlyInt);
+    if (early !== null) {
+      log.info(`shutting down (${early}) during start-up`);
+      await stopAll('SIGTERM');
+      log.info('stopped');
+      return 0;
+    }
     await stopAll('SIGTERM');
     const code = error instanceof WorkerExitedEarly ? error.exitCode : 1;
     log.error(`a worker could not start (exit ${code}): stopping`);
     return code === 0 ? 1 : code;
   }
+  io.signals.off('SIGTERM', earlyTerm);
+  io.signals.off('SIGINT', earlyInt);
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   log.info(`primary ${process.pid}: ${workers} worker${workers > 1 ? 's' : ''} listening on http://${host}:${address.port}`);
 

@@ -76,6 +76,25 @@ describe('switchyard serve --workers', () => {
     expect(await exitCode(proc, 20_000)).toBe(0);
   });
 
+  // node:cluster ends a worker whose IPC channel to the primary closes unexpectedly: no orphans serving on.
+  it('workers exit when their primary is killed', async () => {
+    const { proc, port } = await start(['--workers', '2'], { REDIS_URL: url });
+    const pids = [...new Set((await onTwoWorkers(port)).map((j) => j.pid))];
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + scaled(15_000);
+    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pids.filter(alive)).toEqual([]);
+  });
+
   it('refuses the in-memory layer with more than one worker, saying what to set, exit 2', async () => {
     const proc = spawnCli(['serve', 'tests/fixtures/cli/group-app.ts', '--port', '0', '--workers', '2'], {});
     expect(await exitCode(proc, 30_000)).toBe(2);
