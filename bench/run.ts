@@ -6,6 +6,7 @@
  * npm run bench                      # full run, 3 repeats (about ten minutes on 2 cores)
  * npm run bench -- --quick           # smoke run, seconds
  * npm run bench -- --scenarios fanout-100 --only-servers raw,memory --runs 1
+ * npm run bench -- --scenarios c100k --only-servers memory --runs 1   # opt-in: 100,000 connections
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,11 +15,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args';
 import { SERVER_KINDS, ServerCluster, type ClusterOptions, type ServerKind } from './lib/cluster';
 import { summarize, type RunRecord } from './lib/metrics';
-import { BenchRedis } from './lib/redis';
+import { BenchRedis, BenchRedisCluster } from './lib/redis';
 import { checkBar, renderBar, renderTables } from './lib/report';
 import { RpcChild } from './lib/rpc';
 import type { Scenario, ScenarioContext } from './lib/scenario';
 import { FULL_SIZES, QUICK_SIZES } from './lib/sizes';
+import { c100kScenario, room10k } from './scenarios/c100k';
 import { churn } from './scenarios/churn';
 import { fanout100, fanout1000, latency, manyRooms } from './scenarios/fanout';
 import { idleScenario } from './scenarios/idle';
@@ -68,7 +70,7 @@ class Progress {
 }
 
 async function main(): Promise<number> {
-  const scenarioList = (startCluster: (kind: ServerKind) => Promise<ServerCluster>): Scenario[] => [
+  const scenarioList = (startCluster: (kind: ServerKind, fdLimit?: number) => Promise<ServerCluster>): Scenario[] => [
     fanout100,
     fanout1000,
     manyRooms,
@@ -77,6 +79,8 @@ async function main(): Promise<number> {
     churn,
     redisCost,
     recovery,
+    room10k,
+    c100kScenario(startCluster),
   ];
   const names = scenarioList(() => Promise.reject(new Error('unused'))).map((s) => s.name);
   let args: BenchArgs;
@@ -93,7 +97,7 @@ async function main(): Promise<number> {
   const sizes = args.quick ? QUICK_SIZES : FULL_SIZES;
   const progress = new Progress();
   const started = new Date();
-  const needRedis = args.servers.some((k) => SERVER_KINDS[k].usesRedis);
+  const needRedis = args.servers.some((k) => SERVER_KINDS[k].usesRedis && !SERVER_KINDS[k].redisCluster);
   let redis: BenchRedis | null = null;
   if (needRedis) {
     progress.step('finding Redis');
@@ -109,18 +113,28 @@ async function main(): Promise<number> {
   if (args.profile) mkdirSync(profileDir, { recursive: true });
   const heapDir = path.join(RESULTS_DIR, 'heap');
   if (args.heapSnapshots) mkdirSync(heapDir, { recursive: true });
+  let redisCluster: Promise<BenchRedisCluster> | null = null;
   const clusterOptions: ClusterOptions = {
     redis,
+    redisCluster: () => {
+      if (redisCluster === null) {
+        progress.step('starting a private Redis Cluster');
+        redisCluster = BenchRedisCluster.start();
+        void redisCluster.then((c) => live.add(c), () => undefined);
+      }
+      return redisCluster;
+    },
     fdLimit: CHILD_FD_LIMIT,
     verbose: args.verbose,
     nodeFlags: [],
   };
-  const startCluster = async (kind: ServerKind) => {
-    const cluster = await ServerCluster.start(kind, clusterOptions);
+  const startCluster = async (kind: ServerKind, fdLimit?: number) => {
+    const cluster = await ServerCluster.start(kind, fdLimit === undefined ? clusterOptions : { ...clusterOptions, fdLimit });
     live.add(cluster);
     return cluster;
   };
-  const scenarios = scenarioList(startCluster).filter((s) => !args.scenarios || args.scenarios.includes(s.name));
+  // Opt-in scenarios (minutes long) run only when named.
+  const scenarios = scenarioList(startCluster).filter((s) => (args.scenarios ? args.scenarios.includes(s.name) : !s.optIn));
   const titles = Object.fromEntries(scenarios.map((s) => [s.name, s.title(sizes)]));
   progress.total = args.runs * scenarios.reduce((n, s) => n + args.servers.filter((k) => s.appliesTo(k)).length, 0);
 
@@ -242,10 +256,9 @@ async function main(): Promise<number> {
     `JSON: ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))}${args.json ? ` and ${args.json}` : ''}`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
-  if (redis) {
-    await redis.close();
-    live.clear();
-  }
+  if (redisCluster) await (await (redisCluster as Promise<BenchRedisCluster>)).close().catch(() => undefined);
+  if (redis) await redis.close();
+  live.clear();
   return records.some((r) => r.error) ? 1 : 0;
 }
 

@@ -18,8 +18,16 @@ export const USAGE = `Usage: npm run bench -- [flags]
 
   --quick                 smoke run: 1 run, tiny sizes, a few seconds (what CI runs; without rawcork)
   --runs N                repeat every scenario N times (default 3; --quick: 1)
-  --scenarios a,b         only these: fanout-100, fanout-1000, rooms, latency, idle, churn, redis-cost, recovery
-  --only-servers a,b      only these servers: raw, rawcork, memory, phoenix, metrics, redis, pubsub (ratios need raw;
+  --scenarios a,b         only these: fanout-100, fanout-1000, rooms, latency, idle, churn, redis-cost, recovery;
+                          opt-in (minutes; only when named): room10k (one room of 10,000, p99 latency),
+                          c100k (100,000 connections on one memory-layer process from 10 load generators
+                          on 127.0.0.2-11; needs root or a hard open-files limit above 100,000;
+                          BENCH_C100K_CONNECTIONS=N scales it down, 100 per room)
+  --only-servers a,b      only these servers: raw, rawcork, memory, phoenix, metrics, redis, pubsub, socketio,
+                          socketio-redis (the Socket.IO 4 peer, in-memory and with @socket.io/redis-adapter ×2;
+                          \`×n sio\` cells are ratios to it), and by name only redis1, pubsub1, socketio-redis1
+                          (one process on Redis), redis4, pubsub4, socketio-redis4
+                          (four processes on one Redis), pubsub-lf (pub/sub with localFirst) (ratios need raw;
                           rawcork: raw ws corking per tick, a reference row; phoenix: the Phoenix protocol on
                           the memory layer; metrics: the memory server with metrics on, compared with memory),
                           and by name only metrics, memory-history, redis-history, pubsub-history (the same

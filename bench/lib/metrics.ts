@@ -2,7 +2,7 @@
  * The figures the bench reports: how each is labelled and formatted, their
  * min/median/max over runs, and their ratio to raw ws in the same run.
  */
-import type { ServerKind } from './cluster';
+import { SERVER_KINDS, type ServerKind } from './cluster';
 import type { Figures } from './scenario';
 import { spread, type Spread } from './stats';
 
@@ -40,11 +40,15 @@ export const METRICS: Record<string, MetricInfo> = {
   heapPerConn: { label: 'heap B/conn', aboveRaw: true },
   externalPerConn: { label: 'external B/conn' },
   baselineRssMiB: { label: 'empty RSS MiB' },
+  rssMiB: { label: 'RSS MiB (all held)' },
+  connectSeconds: { label: 'all connected, s' },
   cyclesPerSec: { label: 'connect+close/s', ratio: true },
   cpuUsPerCycle: { label: 'CPU µs/cycle', ratio: true },
   cycles: { label: 'cycles', count: true },
   failures: { label: 'failures', count: true },
   commandsPerGroupSend: { label: 'Redis cmds/groupSend' },
+  bytesInPerGroupSend: { label: 'bytes into Redis/groupSend' },
+  bytesOutPerGroupSend: { label: 'bytes out of Redis/groupSend' },
   cmd: { label: 'cmd/groupSend' },
   recoverAllMs: { label: 'all recovered, ms' },
   recoverP50Ms: { label: 'recovery p50 ms' },
@@ -78,6 +82,8 @@ export interface MetricSummary extends Spread {
   ratioToRaw?: Spread;
   /** value − raw's value, per run, then spread. */
   aboveRaw?: Spread;
+  /** value / the Socket.IO peer's value (SERVER_KINDS[server].peer), per run, then spread. */
+  ratioToPeer?: Spread;
 }
 
 export type Summary = Record<string, Partial<Record<ServerKind, Record<string, MetricSummary>>>>;
@@ -112,6 +118,16 @@ export function summarize(records: RunRecord[]): Summary {
           }
           if (info.ratio && ratios.length) s.ratioToRaw = spread(ratios);
           if (info.aboveRaw && diffs.length) s.aboveRaw = spread(diffs);
+        }
+        const peer = SERVER_KINDS[server].peer;
+        if (peer !== undefined && (info.ratio || key.includes('@'))) {
+          const ratios: number[] = [];
+          for (const r of mine) {
+            const theirs = ok.find((o) => o.run === r.run && o.scenario === scenario && o.server === peer)?.figures[key];
+            const v = r.figures[key];
+            if (theirs !== undefined && v !== undefined) ratios.push(v / theirs);
+          }
+          if (ratios.length) s.ratioToPeer = spread(ratios);
         }
         out[key] = s;
       }

@@ -12,6 +12,8 @@ const COLUMNS: Record<string, string[]> = {
   latency: ['p50Ms', 'p90Ms', 'p99Ms', 'maxMs', 'cpuUsPerDelivery'],
   idle: ['connections', 'rssPerConn', 'heapPerConn', 'baselineRssMiB', 'connectPerSec', 'deliveriesPerSec', 'cpuUsPerDelivery', 'p99Ms'],
   churn: ['cyclesPerSec', 'cpuUsPerCycle', 'failures'],
+  room10k: ['p50Ms', 'p90Ms', 'p99Ms', 'maxMs', 'cpuUsPerDelivery', 'delivered'],
+  c100k: ['connections', 'connectSeconds', 'connectPerSec', 'rssPerConn', 'heapPerConn', 'rssMiB', 'delivered', 'p99Ms', 'maxMs', 'cpuUsPerDelivery', 'loadgenCorePct'],
   recovery: ['recoverAllMs', 'recoverP50Ms', 'recoverP99Ms', 'recoveredPerSec', 'cpuUsPerRecovered', 'commandsPerRecovered', 'commandsPerReconnect', 'notRecovered'],
 };
 
@@ -19,6 +21,7 @@ function withRatio(key: string, s: MetricSummary | undefined): string {
   let text = cell(s);
   if (s?.ratioToRaw) text += ` · ×${s.ratioToRaw.median.toFixed(2)}`;
   if (s?.aboveRaw) text += ` · ${s.aboveRaw.median >= 0 ? '+' : ''}${fmt(s.aboveRaw.median)}`;
+  if (s?.ratioToPeer && !key.includes('@')) text += ` · ×${s.ratioToPeer.median.toFixed(2)} sio`;
   return text;
 }
 
@@ -36,7 +39,7 @@ export function renderTables(summary: Summary, titles: Record<string, string>, r
     if (!columns) {
       // redis-cost: its keys carry the group size.
       const keys = new Set(servers.flatMap((s) => Object.keys(byServer[s]!)));
-      columns = [...keys].filter((k) => /^(commandsPerGroupSend|cpuUsPerDelivery|deliveriesPerSec)@/.test(k)).sort((a, b) => {
+      columns = [...keys].filter((k) => /^(commandsPerGroupSend|bytesInPerGroupSend|bytesOutPerGroupSend|cpuUsPerDelivery)@/.test(k)).sort((a, b) => {
         const [ka, sa] = a.split('@');
         const [kb, sb] = b.split('@');
         return ka === kb ? Number(sa) - Number(sb) : ka!.localeCompare(kb!);
@@ -134,6 +137,31 @@ export function checkBar(summary: Summary, records: RunRecord[]): BarCheck[] {
     (r) => r <= 2,
   );
 
+  const peerCheck = (bar: string, servers: ServerKind[], scenarios: string[], limit: number) => {
+    const parts: string[] = [];
+    let all = true;
+    for (const server of servers) {
+      for (const sc of scenarios) {
+        const m = median(summary, sc, server, 'cpuUsPerDelivery');
+        const r = m?.ratioToPeer;
+        if (!m || !r) continue;
+        if (r.median > limit) all = false;
+        const peer = SERVER_KINDS[server].peer!;
+        const theirs = median(summary, sc, peer, 'cpuUsPerDelivery')!;
+        parts.push(`${SERVER_KINDS[server].label} ${sc} ×${r.median.toFixed(2)} [${r.min.toFixed(2)}–${r.max.toFixed(2)}] (${m.median.toFixed(2)} vs ${theirs.median.toFixed(2)} µs)`);
+      }
+    }
+    checks.push({ bar, status: parts.length ? (all ? 'met' : 'not met') : 'not measured', detail: parts.join('; ') });
+  };
+  const throughputScenarios = ['fanout-100', 'fanout-1000', 'rooms'];
+  peerCheck(
+    'Redis pub/sub layer: CPU per delivery (server + Redis) ≤ 1.0× Socket.IO + redis-adapter, 1 and 2 processes',
+    ['pubsub', 'pubsub1'],
+    throughputScenarios,
+    1.0,
+  );
+  peerCheck('Redis core layer: CPU per delivery (server + Redis) ≤ 1.5× Socket.IO + redis-adapter, 1 and 2 processes', ['redis', 'redis1'], throughputScenarios, 1.5);
+
   for (const server of ['pubsub', 'redis'] as ServerKind[]) {
     const m = summary['redis-cost']?.[server];
     if (!m) {
@@ -185,6 +213,32 @@ export function checkBar(summary: Summary, records: RunRecord[]): BarCheck[] {
           .join('; ')
       : '',
   });
+
+  const big = records.filter((r) => r.scenario === 'c100k');
+  if (big.length) {
+    const bad = big.filter((r) => r.error || (r.figures.connections ?? 0) < 100_000 || r.figures.lost !== 0 || r.figures.duplicated !== 0 || (r.figures.connectSeconds ?? Infinity) >= 60);
+    checks.push({
+      bar: '100,000 connections on one process (memory layer, 1,000 rooms): all connected in < 60 s, a broadcast to every room with zero lost',
+      status: bad.length ? 'not met' : 'met',
+      detail: big
+        .map((r) =>
+          r.error
+            ? `run ${r.run}: ${r.error.split('\n')[0]}`
+            : `run ${r.run}: ${fmt(r.figures.connections)} held, connected in ${fmt(r.figures.connectSeconds)} s, ${fmt(r.figures.lost)} lost, RSS ${fmt(r.figures.rssPerConn)} B/conn, heap ${fmt(r.figures.heapPerConn)} B/conn`,
+        )
+        .join('; '),
+    });
+  }
+  const room = summary.room10k;
+  if (room) {
+    const parts = Object.entries(room).map(([server, m]) => `${SERVER_KINDS[server as ServerKind].label}: p99 ${fmt(m!.p99Ms?.median)} ms`);
+    const mine = room.memory?.p99Ms?.median;
+    checks.push({
+      bar: 'a broadcast to one room of 10,000 members reaches all within 1 s at p99 (memory layer)',
+      status: mine === undefined ? 'not measured' : mine <= 1000 ? 'met' : 'not met',
+      detail: parts.join('; '),
+    });
+  }
 
   const ok = records.filter((r) => !r.error);
   const bad = ok.filter((r) => (r.figures.lost ?? 0) > 0 || (r.figures.duplicated ?? 0) > 0);

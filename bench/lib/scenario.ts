@@ -38,6 +38,8 @@ export interface Scenario {
   title(sizes: Sizes): string;
   /** False when the scenario means nothing for this server (e.g. Redis commands on raw ws). */
   appliesTo(kind: ServerKind): boolean;
+  /** Runs only when named in --scenarios (it takes minutes). */
+  optIn?: boolean;
   /** True when the scenario must start its own servers (memory baselines). */
   freshServers?: (sizes: Sizes) => boolean;
   run(ctx: ScenarioContext): Promise<Figures>;

@@ -24,6 +24,10 @@ export interface Sizes {
   churn: { concurrency: number; seconds: number; rooms: number };
   redisCost: { groupSizes: number[]; messages: number; window: number; maxSeconds: number };
   recovery: { clients: number; messages: number; maxSeconds: number };
+  /** Opt-in: connections held by one process, spread over load generators each with its own 127.0.0.x source address. */
+  c100k: { connections: number; rooms: number; loadgens: number; concurrency: number; messages: number; connectTimeoutS: number };
+  /** Opt-in: one big room, one sender at a fixed rate; the figure is p99 latency. */
+  room10k: { clients: number; ratePerSec: number; seconds: number };
 }
 
 export const FULL_SIZES: Sizes = {
@@ -37,6 +41,8 @@ export const FULL_SIZES: Sizes = {
   churn: { concurrency: 20, seconds: 3, rooms: 10 },
   redisCost: { groupSizes: [1, 100, 1000], messages: 200, window: 4, maxSeconds: 6 },
   recovery: { clients: 200, messages: 100, maxSeconds: 30 },
+  c100k: { connections: 100_000, rooms: 1000, loadgens: 10, concurrency: 40, messages: 3, connectTimeoutS: 120 },
+  room10k: { clients: 10_000, ratePerSec: 2, seconds: 5 },
 };
 
 export const QUICK_SIZES: Sizes = {
@@ -50,4 +56,6 @@ export const QUICK_SIZES: Sizes = {
   churn: { concurrency: 5, seconds: 0.3, rooms: 2 },
   redisCost: { groupSizes: [1, 10], messages: 20, window: 4, maxSeconds: 2 },
   recovery: { clients: 10, messages: 10, maxSeconds: 10 },
+  c100k: { connections: 2000, rooms: 20, loadgens: 2, concurrency: 20, messages: 2, connectTimeoutS: 60 },
+  room10k: { clients: 200, ratePerSec: 5, seconds: 1 },
 };

@@ -28,8 +28,19 @@ export interface ConnectArgs {
    * `phoenix`: `/socket/websocket?vsn=2.0.0`, each client joins `room:<room>`
    * and sends `new_msg` pushes `{message}`; broadcasts arrive as
    * `[null, null, topic, "new_msg", {"message": ...}]`.
+   * `socketio`: Engine.IO 4 / Socket.IO 5 over a plain WebSocket (what
+   * socket.io-client sends with `transports: ['websocket']`):
+   * `/socket.io/?EIO=4&transport=websocket&room=<room>`, CONNECT to `/`,
+   * events `42["message",{"message": ...}]`; pings answered.
    */
-  protocol?: 'tutorial' | 'phoenix';
+  protocol?: Protocol;
+  /**
+   * Source addresses to connect from, round-robin (e.g. 127.0.0.2, 127.0.0.3):
+   * each one has its own ephemeral port range (net.ipv4.ip_local_port_range,
+   * ~28,000 ports), so past that many connections to one server port the
+   * load needs several. Default: the kernel's choice.
+   */
+  localAddresses?: string[];
 }
 
 export interface ConnectResult {
@@ -79,10 +90,12 @@ interface Client {
   member: number;
   /** The Phoenix topic, when the protocol is phoenix. */
   topic?: string;
+  /** Socket.IO framing. */
+  socketIo?: boolean;
 }
 
-/** Hard bound on connections one load generator opens. */
-const MAX_CONNECTIONS = 12_000;
+/** Hard bound on connections one load generator opens (BENCH_LOADGEN_MAX raises it for the c100k scenario). */
+const MAX_CONNECTIONS = Number(process.env.BENCH_LOADGEN_MAX) || 12_000;
 /** Hard bound on what one phase preallocates for checking. */
 const MAX_TRACKER_BYTES = 256 * 1024 * 1024;
 
@@ -97,7 +110,36 @@ function roomUrl(base: string, room: string): string {
   return `${base}/ws/chat/${encodeURIComponent(room)}/`;
 }
 
-let protocol: 'tutorial' | 'phoenix' = 'tutorial';
+type Protocol = 'tutorial' | 'phoenix' | 'socketio';
+let protocol: Protocol = 'tutorial';
+
+/** `42["message",` … `]`: a Socket.IO event frame around the tutorial protocol's JSON. */
+const SIO_EVENT_PREFIX = Buffer.from('42["message",');
+const SIO_PING = 0x32; // '2'
+
+/** Engine.IO open, then the Socket.IO CONNECT to the main namespace, and wait for its ack (`40{...}`). */
+function socketIoConnect(ws: WebSocket, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no Socket.IO CONNECT ack within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (data: Buffer): void => {
+      const text = data.toString();
+      if (text.startsWith('44')) {
+        clearTimeout(timer);
+        ws.removeListener('message', onMessage);
+        reject(new Error(`Socket.IO connect refused: ${text}`));
+        return;
+      }
+      if (!text.startsWith('40')) return;
+      clearTimeout(timer);
+      ws.removeListener('message', onMessage);
+      resolve();
+    };
+    ws.on('message', onMessage);
+    // Sent without waiting for the Engine.IO open packet (`0{...}`): it may have
+    // arrived with the 101 response, before this listener existed.
+    ws.send('40');
+  });
+}
 
 /** Join `topic` on a Phoenix socket and wait for the ok reply. */
 function phoenixJoin(ws: WebSocket, topic: string, timeoutMs: number): Promise<void> {
@@ -116,9 +158,9 @@ function phoenixJoin(ws: WebSocket, topic: string, timeoutMs: number): Promise<v
   });
 }
 
-function open(url: string, timeoutMs: number): Promise<WebSocket> {
+function open(url: string, timeoutMs: number, localAddress?: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, skipUTF8Validation: true });
+    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs, skipUTF8Validation: true, ...(localAddress ? { localAddress } : {}) });
     const onError = (error: Error) => {
       ws.removeListener('open', onOpen);
       ws.terminate();
@@ -139,7 +181,7 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
   if (clients.length + total > MAX_CONNECTIONS) throw new Error(`refusing to open ${total} connections: the bench caps one load generator at ${MAX_CONNECTIONS}`);
   if (clients.length > 0) throw new Error('connect called twice without closeAll');
   protocol = args.protocol ?? 'tutorial';
-  const plan: Array<{ url: string; room: number; member: number; topic?: string }> = [];
+  const plan: Array<{ url: string; room: number; member: number; topic?: string; socketIo?: boolean }> = [];
   rooms = [];
   senderClients = [];
   let n = 0;
@@ -152,6 +194,8 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
       }
       const base = args.servers[n++ % args.servers.length]!;
       if (protocol === 'phoenix') plan.push({ url: `${base}/socket/websocket?vsn=2.0.0`, room: r, member: m, topic: `room:${room.name}` });
+      else if (protocol === 'socketio')
+        plan.push({ url: `${base}/socket.io/?EIO=4&transport=websocket&room=${encodeURIComponent(room.name)}`, room: r, member: m, socketIo: true });
       else plan.push({ url: roomUrl(base, room.name), room: r, member: m });
     }
     rooms.push({ size: room.clients, senders: room.senders, senderIds });
@@ -165,9 +209,10 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
       const i = next++;
       const p = plan[i]!;
       try {
-        const ws = await open(p.url, args.timeoutMs);
+        const ws = await open(p.url, args.timeoutMs, args.localAddresses?.[i % args.localAddresses.length]);
         if (p.topic !== undefined) await phoenixJoin(ws, p.topic, args.timeoutMs);
-        opened[i] = { ws, room: p.room, member: p.member, ...(p.topic !== undefined ? { topic: p.topic } : {}) };
+        if (p.socketIo) await socketIoConnect(ws, args.timeoutMs);
+        opened[i] = { ws, room: p.room, member: p.member, ...(p.topic !== undefined ? { topic: p.topic } : {}), ...(p.socketIo ? { socketIo: true } : {}) };
       } catch (error) {
         firstError ??= error as Error;
       }
@@ -186,6 +231,24 @@ async function connect(args: ConnectArgs): Promise<ConnectResult> {
 
 function attach(client: Client): void {
   const { room, member } = client;
+  if (client.socketIo) {
+    // Answered even between phases: Engine.IO closes a client that misses a ping (25 s + 20 s).
+    client.ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (data.length === 1 && data[0] === SIO_PING) {
+        client.ws.send('3');
+        return;
+      }
+      const t = tracker;
+      if (!t) return;
+      if (isBinary || data.length <= SIO_EVENT_PREFIX.length || data.compare(SIO_EVENT_PREFIX, 0, SIO_EVENT_PREFIX.length, 0, SIO_EVENT_PREFIX.length) !== 0) {
+        t.unexpected++;
+        return;
+      }
+      t.receiveBytes(room, member, data.subarray(SIO_EVENT_PREFIX.length, data.length - 1), performance.now());
+    });
+    client.ws.on('error', () => undefined);
+    return;
+  }
   client.ws.on('message', (data: Buffer, isBinary: boolean) => {
     const t = tracker;
     if (!t) return;
@@ -226,7 +289,7 @@ function send(args: SendArgs): Promise<SendResult> {
       const client = clients[senderClients[s]!]!;
       const message = `{"message":"${t.phase}:${s}:${n}:${now.toFixed(3)}"}`;
       // A Phoenix push without a ref: the server sends no reply, only the broadcast.
-      client.ws.send(client.topic === undefined ? message : `["join",null,"${client.topic}","new_msg",${message}]`);
+      client.ws.send(client.socketIo ? `42["message",${message}]` : client.topic === undefined ? message : `["join",null,"${client.topic}","new_msg",${message}]`);
     };
     const doneSending = () => {
       const now = performance.now();

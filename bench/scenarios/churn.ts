@@ -1,10 +1,12 @@
 /** Connection churn: open, close, repeat, from several loops at once. */
+import { SERVER_KINDS } from '../lib/cluster';
 import { measuredChurn, type Scenario } from '../lib/scenario';
 
 export const churn: Scenario = {
   name: 'churn',
   title: (sizes) => `${sizes.churn.concurrency} loops opening and closing connections for ${sizes.churn.seconds} s over ${sizes.churn.rooms} rooms`,
-  appliesTo: (kind) => kind !== 'rawcork' && kind !== 'phoenix',
+  // The churn loop speaks the tutorial protocol only.
+  appliesTo: (kind) => kind !== 'rawcork' && (SERVER_KINDS[kind].protocol ?? 'tutorial') === 'tutorial',
   async run(ctx) {
     const c = ctx.sizes.churn;
     ctx.step('churning');

@@ -8,10 +8,12 @@ import { closeClients, connectRooms, measuredSend, sendFigures, type Figures, ty
 
 export const redisCost: Scenario = {
   name: 'redis-cost',
-  title: (sizes) => `groupSend to groups of ${sizes.redisCost.groupSizes.join(', ')} members over 2 processes, ${sizes.redisCost.messages} messages each`,
+  title: (sizes) =>
+    `groupSend to groups of ${sizes.redisCost.groupSizes.join(', ')} members spread over the server's processes (2, or 1 or 4 for the ×1/×4 rows), ${sizes.redisCost.messages} messages each`,
   appliesTo: (kind) => SERVER_KINDS[kind].usesRedis,
   async run(ctx) {
-    const redis = ctx.redis!;
+    // The cluster kind reads every node of its Redis Cluster.
+    const redis = ctx.cluster.redis ?? ctx.redis!;
     const rc = ctx.sizes.redisCost;
     const figures: Figures = {};
     let lost = 0;
@@ -25,13 +27,18 @@ export const redisCost: Scenario = {
         ctx.step(`group of ${size}: sending`);
         await redis.waitQuiet();
         const before = await redis.commandCalls();
+        const bytesBefore = await redis.netBytes();
         const m = await measuredSend(ctx, ctx.cluster, { messagesPerSender: rc.messages, window: rc.window, maxSeconds: rc.maxSeconds, drainSeconds: ctx.sizes.drainSeconds });
+        const bytesAfter = await redis.netBytes();
         const after = await redis.commandCalls();
         const delta = commandDelta(before, after);
         let total = 0;
         for (const calls of delta.values()) total += calls;
         const sent = m.result.sent;
         figures[`commandsPerGroupSend@${size}`] = sent > 0 ? total / sent : Number.NaN;
+        // Into Redis (commands, payloads) and out of it (replies, pub/sub deliveries to every subscribed process).
+        figures[`bytesInPerGroupSend@${size}`] = sent > 0 ? (bytesAfter.input - bytesBefore.input) / sent : Number.NaN;
+        figures[`bytesOutPerGroupSend@${size}`] = sent > 0 ? (bytesAfter.output - bytesBefore.output) / sent : Number.NaN;
         // The three busiest commands, for the JSON (e.g. publish, evalsha, bzpopmin).
         [...delta.entries()]
           .sort((a, b) => b[1] - a[1])

@@ -33,7 +33,11 @@ runServerChild(async () => {
   // (100 rooms × window 4 = 400 group messages, each one inbox entry per
   // process), so a process lagging 100 messages behind would drop by design.
   // Sized like a deployment with this many busy rooms would size it.
-  const redisOptions = { prefix: process.env.BENCH_PREFIX ?? 'swbench', channelCapacity: { 'specific.*': 2000 } };
+  const redisOptions = {
+    prefix: process.env.BENCH_PREFIX ?? 'swbench',
+    channelCapacity: { 'specific.*': 2000 },
+    ...(process.argv.includes('localfirst') ? { localFirst: true } : {}),
+  };
   const withHistory = process.argv[3] === 'history';
   const history = withHistory
     ? {
@@ -43,8 +47,13 @@ runServerChild(async () => {
         ] as const,
       }
     : {};
+  // The pubsub-cluster kind: sharded pub/sub on the bench's Redis Cluster, every node a seed.
+  const clusterUrls = process.env.BENCH_REDIS_CLUSTER_URLS;
   configureChannelLayers({
-    default: { url: url(redisUrl), options: kind === 'memory' ? history : { ...redisOptions, ...history } },
+    default:
+      clusterUrls && kind === 'pubsub'
+        ? { url: `${url(clusterUrls.split(',')[0]!)}?cluster=1`, options: { ...redisOptions, ...history, hosts: clusterUrls.split(',') } }
+        : { url: url(redisUrl), options: kind === 'memory' ? history : { ...redisOptions, ...history } },
   });
   // Create the layer (and its Redis connections) before the first client.
   getChannelLayer();
@@ -59,7 +68,8 @@ runServerChild(async () => {
   const application = ProtocolTypeRouter({ websocket });
   const metrics = process.argv[3] === 'metrics';
   // The load generator opens every connection from one address: no per-address limit here.
-  const server = createServer(application, { maxConnections: 50_000, maxConnectionsPerAddress: Infinity, metrics });
+  // 200,000: past the c100k scenario's 100,000 (the default of 10,000 would refuse it).
+  const server = createServer(application, { maxConnections: 200_000, maxConnectionsPerAddress: Infinity, metrics });
   const { port } = await server.listen(0, '127.0.0.1');
   // With metrics on, scrape as Prometheus would (every 5 s, a third of its default interval): its cost counts too.
   const scraper = metrics

@@ -13,10 +13,10 @@ export interface CliIo {
   cwd: string;
   /** Ends the process (tests record the code instead). */
   exit(code: number): void;
-  /** Where SIGTERM and SIGINT arrive. */
+  /** Where SIGTERM, SIGINT (and, for `serve --workers`, SIGHUP) arrive. */
   signals: {
-    on(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
-    off(signal: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
+    on(signal: 'SIGTERM' | 'SIGINT' | 'SIGHUP', listener: () => void): unknown;
+    off(signal: 'SIGTERM' | 'SIGINT' | 'SIGHUP', listener: () => void): unknown;
   };
 }
 

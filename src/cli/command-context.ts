@@ -68,9 +68,12 @@ export interface SignalWait {
 
 /**
  * Wait for the first SIGTERM/SIGINT. A second one while shutting down exits
- * at once with 1 (the usual "press Ctrl+C again to force").
+ * at once with 1 (the usual "press Ctrl+C again to force"). With
+ * `ignoreInterrupt` (a `serve --workers` worker) SIGINT is ignored: a
+ * terminal's Ctrl+C reaches the whole process group, and the primary
+ * tells each worker to stop with SIGTERM.
  */
-export function waitForSignal(io: CliIo, log: CliLogger): SignalWait {
+export function waitForSignal(io: CliIo, log: CliLogger, ignoreInterrupt = false): SignalWait {
   // Signal listeners do not keep Node running; a worker on the memory layer
   // has nothing else that does (its timers are unref'ed), so hold the loop open.
   const keepAlive = setInterval(() => undefined, 1 << 30);
@@ -88,11 +91,12 @@ export function waitForSignal(io: CliIo, log: CliLogger): SignalWait {
   const first = (name: string) => (): void => {
     cancel();
     io.signals.on('SIGTERM', force);
-    io.signals.on('SIGINT', force);
+    if (!ignoreInterrupt) io.signals.on('SIGINT', force);
+    else io.signals.on('SIGINT', onInt);
     resolve(name);
   };
   const onTerm = first('SIGTERM');
-  const onInt = first('SIGINT');
+  const onInt = ignoreInterrupt ? (): void => undefined : first('SIGINT');
   io.signals.on('SIGTERM', onTerm);
   io.signals.on('SIGINT', onInt);
   return { signal, cancel };

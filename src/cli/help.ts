@@ -20,7 +20,7 @@ Environment:
 Run 'switchyard <command> --help' for a command's options.
 `;
 
-export const SERVE_HELP = `Usage: switchyard serve <module>[:export] [--host HOST] [--port PORT] [--log-level LEVEL] [--log-format json] [--metrics] [--dashboard]
+export const SERVE_HELP = `Usage: switchyard serve <module>[:export] [--host HOST] [--port PORT] [--workers [N|auto]] [--log-level LEVEL] [--log-format json] [--metrics] [--dashboard]
 
 Serve the application <module> exports: \`export default\`, \`export const application\`
 or \`export const app\` (or the export named after ':'), on one port for HTTP and WebSocket.
@@ -31,6 +31,9 @@ Options:
   --log-level L    trace, debug, info, warn, error, fatal or silent (default $SWITCHYARD_LOG, else info);
                    debug logs every refused handshake with its reason
   --log-format F   text (default) or json (one JSON object per line, pino-style)
+  --workers [N]    run N server processes on the one port (node:cluster); no N or 'auto': one per
+                   core. Needs a shared layer (REDIS_URL or CHANNEL_LAYER_URL=redis...): the
+                   in-memory layer is refused. SIGHUP replaces the workers one at a time.
   --drain-delay MS on SIGTERM, answer /readyz with 503 for MS ms before closing connections (default 0)
   --metrics        Prometheus metrics at /metrics (needs: npm install prom-client)
   --metrics-port PORT
@@ -43,10 +46,12 @@ Health: GET /healthz (event loop alive) and GET /readyz (channel layer reachable
 Environment: CHANNEL_LAYER_URL, REDIS_URL (the default channel layer), PORT, SWITCHYARD_LOG,
 SWITCHYARD_LOG_FORMAT, SWITCHYARD_DASHBOARD_TOKEN.
 SIGTERM or SIGINT shuts down gracefully: /readyz turns 503, WebSockets close with 1001, then the
-process exits 0.
+process exits 0. With --workers the primary passes SIGTERM to every worker and exits 0 when all
+have drained; SIGHUP starts a new worker, waits until it listens, then drains an old one, in turn.
 
 Examples:
   switchyard serve app.js --port 8000          # app.js: module.exports = ProtocolTypeRouter({ websocket: routes })
+  REDIS_URL=redis://127.0.0.1:6379 switchyard serve app.js --workers   # one process per core
   switchyard serve app.ts:application          # a TypeScript module: needs tsx in your project (npm install -D tsx)
 `;
 

@@ -1,5 +1,11 @@
 /** `switchyard serve <module>`: serve a module's application until SIGTERM/SIGINT. */
+import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { createServer } from '../server/server';
+import { InMemoryChannelLayer } from '../layers/memory-layer';
+import { runPrimary, WORKERS_ENV } from './cluster-primary';
+import { extractWorkers, resolveWorkers } from './workers-option';
+import { defaultLayer, layerSourceFromEnv } from './layer-from-env';
 import { parseCommandArgs, parsePort, usage } from './args';
 import type { CliIo } from './cli-io';
 import { configureLayerFromEnv, loadUserModule, waitForSignal } from './command-context';
@@ -17,7 +23,8 @@ const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** Run the serve command; resolves with the exit code once the server has stopped. */
 export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('serve', argv, {
+  const { rest, workers: workersRequest } = extractWorkers(argv);
+  const { values, positionals } = parseCommandArgs('serve', rest, {
     host: { type: 'string' },
     port: { type: 'string', short: 'p' },
     'log-level': { type: 'string' },
@@ -58,8 +65,20 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const dashboard = values.dashboard === true ? (token ? { token } : true) : false;
 
   const log = createCliLogger(io, { level, format });
+  const workers = resolveWorkers(workersRequest);
+  // Inside a worker of `serve --workers`, the count comes from the primary.
+  const inWorker = cluster.isWorker && io.env[WORKERS_ENV] !== undefined;
+  const clusterSize = inWorker ? Number(io.env[WORKERS_ENV]) : workers;
+  if (!inWorker && workers > 1) {
+    const source = layerSourceFromEnv(io.env);
+    if (source.url !== undefined && /^memory:/i.test(source.url)) throw memoryLayerRefused(workers, source.variable!);
+    // One token for every worker, so the printed dashboard URL works whichever worker answers.
+    const env: Record<string, string> = values.dashboard === true && !token ? { SWITCHYARD_DASHBOARD_TOKEN: randomBytes(18).toString('base64url') } : {};
+    return runPrimary(io, { workers, log, env });
+  }
   configureLayerFromEnv(io, log);
   const { application } = await loadUserModule(positionals[0]!, io, true);
+  if (clusterSize > 1 && defaultLayer() instanceof InMemoryChannelLayer) throw memoryLayerRefused(clusterSize, 'the module');
 
   // The server logs the channel layer line (after probing it) and the listening line.
   let server;
@@ -69,7 +88,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     log.error(`cannot start: ${(error as Error).message}`);
     return 1;
   }
-  const wait = waitForSignal(io, log);
+  const wait = waitForSignal(io, log, inWorker);
   let address;
   try {
     address = await server.listen(port, host);
@@ -94,4 +113,17 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   await server.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
   log.info('stopped');
   return 0;
+}
+
+/**
+ * The in-memory layer lives inside one process: N workers would each have
+ * their own groups, and a groupSend would reach only the sender's worker.
+ */
+function memoryLayerRefused(workers: number, source: string) {
+  return usage(
+    'serve',
+    `--workers ${workers} needs a channel layer shared by the processes, but ${source === 'the module' ? 'the default layer is' : `${source} selects`} ` +
+      'the in-memory layer (one per process: a group would be split between workers). ' +
+      'Set REDIS_URL or CHANNEL_LAYER_URL=redis://... (or redis+pubsub://...), or run without --workers',
+  );
 }

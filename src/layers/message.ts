@@ -47,6 +47,16 @@ export function sealMessage(message: unknown): SealedMessage {
   return { message: copy, hasBinary: state.hasBinary };
 }
 
+/**
+ * Record the objects and arrays of a decoded message (from Redis) as sealed:
+ * deeply frozen plain data without binary values, shared by every receiver
+ * in this process, so that derived values (its JSON text) are computed once
+ * per process, as for a message sealed here.
+ */
+export function markDecodedSealed(objects: readonly object[]): void {
+  for (const object of objects) immutable.add(object);
+}
+
 interface CopyState {
   hasBinary: boolean;
   seen: Set<object>;

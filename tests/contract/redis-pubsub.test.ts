@@ -8,3 +8,10 @@ const prefix = prefixPerTest('pubsub', url);
 describeChannelLayerContract('RedisPubSubChannelLayer', async (options) => new RedisPubSubChannelLayer({ url, prefix: prefix(), ...options }), {
   crossInstance: true,
 });
+
+// The same contract with own members served before Redis answers the PUBLISH.
+describeChannelLayerContract(
+  'RedisPubSubChannelLayer (localFirst)',
+  async (options) => new RedisPubSubChannelLayer({ url, prefix: prefix(), localFirst: true, ...options }),
+  { crossInstance: true },
+);

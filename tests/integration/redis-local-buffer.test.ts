@@ -70,3 +70,31 @@ it('RedisPubSubChannelLayer: a remote group message to a full local member is dr
   expect(await within(receiver.receive(fine), 'the member with room')).toEqual({ type: 'news' });
   expect(await within(receiver.receive(full), 'the full member')).toEqual({ type: 'filler' });
 });
+
+it('RedisPubSubChannelLayer localFirst: own members get a group message before Redis answers; other processes get it through Redis, in order', async () => {
+  const p = prefix();
+  const sender = new RedisPubSubChannelLayer({ url, prefix: p, localFirst: true });
+  const other = new RedisPubSubChannelLayer({ url, prefix: p, localFirst: true });
+  layers.push(sender, other);
+  const mine = await sender.newChannel();
+  const theirs = await other.newChannel();
+  await sender.groupAdd('room', mine);
+  await other.groupAdd('room', theirs);
+  let settled = false;
+  const sends = [1, 2, 3].map((n) => sender.groupSend('room', { type: 'm', n }));
+  void Promise.all(sends).then(() => (settled = true));
+  // No I/O turn has passed (only microtasks): the PUBLISH replies cannot have arrived yet.
+  const local = [await sender.receive(mine), await sender.receive(mine), await sender.receive(mine)];
+  expect(settled).toBe(false);
+  expect(local.map((m) => m.n)).toEqual([1, 2, 3]);
+  await Promise.all(sends);
+  const remote = [];
+  for (let i = 0; i < 3; i++) remote.push(await within(other.receive(theirs), 'the other process'));
+  expect(remote.map((m) => m.n)).toEqual([1, 2, 3]);
+  // The sender skipped its own echo: nothing more for its member.
+  const extra = await Promise.race([sender.receive(mine).then(
+      () => 'more',
+      () => 'closed',
+    ), within(new Promise((r) => setTimeout(() => r('none'), 200)), 'quiet')]);
+  expect(extra).toBe('none');
+});

@@ -14,7 +14,7 @@ import { InvalidMessage } from '../../errors';
 import { requirePeer } from '../../peer-dependency';
 import { REDIS_FEATURE, REDIS_PACKAGES } from './redis-peer';
 import type { LayerMessage } from '../channel-layer';
-import type { SealedMessage } from '../message';
+import { markDecodedSealed, type SealedMessage } from '../message';
 
 /** The key channels_redis uses to carry the full name(s) of process-local destinations. */
 export const ASGI_CHANNEL_KEY = '__asgi_channel__';
@@ -160,14 +160,22 @@ export function decodePayload(bytes: Uint8Array): DecodedMember {
     else throw new TypeError(`${ASGI_CHANNEL_KEY} must be a string or a list of strings`);
   }
   if (typeof record.type !== 'string') throw new TypeError('a queued message must have a string "type"');
-  const state = { hasBinary: false };
+  const state: FreezeState = { hasBinary: false, made: [] };
   const message = freeze(record, state) as LayerMessage;
+  // Decoded once per process and shared by its members: the JSON fast lane applies as for local sends.
+  if (!state.hasBinary) markDecodedSealed(state.made);
   return { sealed: { message, hasBinary: state.hasBinary }, channels };
 }
 
 // One walk that freezes the decoded tree in place and turns bin values into
 // Buffers (views, no copy: every receiver gets its own copy at delivery).
-function freeze(value: unknown, state: { hasBinary: boolean }): unknown {
+interface FreezeState {
+  hasBinary: boolean;
+  /** Every object and array frozen. */
+  made: object[];
+}
+
+function freeze(value: unknown, state: FreezeState): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof Uint8Array) {
     state.hasBinary = true;
@@ -175,10 +183,12 @@ function freeze(value: unknown, state: { hasBinary: boolean }): unknown {
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = freeze(value[i], state);
+    state.made.push(value);
     return Object.freeze(value);
   }
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) record[key] = freeze(record[key], state);
+  state.made.push(record);
   return Object.freeze(record);
 }
 

@@ -69,6 +69,10 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
     return 0;
   }
 
+  isUp(): boolean {
+    return this.#up && !this.#closed;
+  }
+
   async publish(_route: string, topic: string, payload: Buffer): Promise<number> {
     await this.#ready();
     return this.#call(() => this.#cluster.sPublish(topic, payload));

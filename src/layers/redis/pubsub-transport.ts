@@ -30,6 +30,11 @@ export interface PubSubTransport extends EventEmitter<TransportEvents> {
   /** How many servers (shards) there are; 1 for a cluster. */
   readonly size: number;
   indexFor(route: string): number;
+  /**
+   * True while the server `route` lives on is connected: a command issued now
+   * is written (it may still fail in flight), not refused on the spot.
+   */
+  isUp(route: string): boolean;
   publish(route: string, topic: string, payload: Buffer): Promise<number>;
   subscribe(route: string, topic: string): Promise<void>;
   unsubscribe(route: string, topic: string): Promise<void>;
@@ -65,6 +70,10 @@ export class NodesTransport extends EventEmitter<TransportEvents> implements Pub
 
   indexFor(route: string): number {
     return shardIndex(route, this.#nodes.length);
+  }
+
+  isUp(route: string): boolean {
+    return this.#nodes[this.indexFor(route)]!.ready;
   }
 
   publish(route: string, topic: string, payload: Buffer): Promise<number> {

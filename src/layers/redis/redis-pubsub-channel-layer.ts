@@ -50,6 +50,16 @@ export interface RedisPubSubChannelLayerOptions extends RedisLayerOptions {
    * channels are not available in cluster mode. Default false.
    */
   cluster?: boolean;
+  /**
+   * Deliver a group message to this process's own members at once, before
+   * Redis has answered the PUBLISH (as Socket.IO's redis adapter does), while
+   * the server is connected. Default false: local members get it after Redis
+   * took it, so a groupSend that rejects has delivered nowhere. With true, a
+   * groupSend that fails in flight (`LayerUnavailable` with `inFlight: true`)
+   * may already have reached local members. Groups with history always wait:
+   * the offset and epoch come from Redis.
+   */
+  localFirst?: boolean;
 }
 
 /**
@@ -80,6 +90,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   readonly #announcedDown = new Set<number>();
   readonly #epochs = new EpochSource(this.processToken);
   readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
+  readonly #localFirst: boolean;
   readonly #leaves = new PendingLeaves();
   readonly #liveness: ProcessLiveness | null = null;
   readonly #registryIndex: number;
@@ -98,6 +109,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       onWatch: (key) => this.#store?.watch(key),
     });
     this.#publishCommand = options.cluster ? 'SPUBLISH' : 'PUBLISH';
+    this.#localFirst = options.localFirst === true;
     if (options.cluster) {
       // Loaded lazily: most deployments never need the cluster client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -254,15 +266,18 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     const now = this.now();
     const encoded = encodeMessage(sealed.message);
     const envelope = writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, '', encoded);
-    // Issued together: one round trip for the PUBLISH and the (usually empty) named members.
+    // localFirst: own members now, while the server is up (the PUBLISH below is
+    // then written, so a failure is an in-flight one, which the outage buffer
+    // never replays: no duplicates); while it is known down, nobody gets it.
+    const localFirst = this.#localFirst && this.#transport.isUp(group);
+    let dropped = localFirst ? this.#fanOut(group, sealed, now) : 0;
+    // Issued together: one round trip for the PUBLISH (other processes; this one
+    // skips its own echo by the sender token) and the (usually empty) named members.
     const published = this.#transport.publish(group, this.#groupTopic(group), envelope);
-    const named =
-      this.#store === undefined
-        ? Promise.resolve([] as string[])
-        : this.#transport.command<string[]>(group, ['ZRANGEBYSCORE', this.#namedKey(group), `(${toScore(now - this.groupExpiryMs)}`, '+inf']);
+    const named = this.#namedMembers(group, now);
     const [, namedMembers] = await Promise.all([published, named]);
-    // Local members only after Redis took it: a groupSend that rejects has delivered nowhere.
-    let dropped = this.#fanOut(group, sealed, now);
+    // By default local members only after Redis took it: a groupSend that rejects has delivered nowhere.
+    if (!localFirst) dropped = this.#fanOut(group, sealed, now);
     if (namedMembers.length > 0) {
       const store = this.#store!;
       const results = await Promise.all(namedMembers.map((name) => store.push(name, queueMember(encoded), this.capacityOf(name))));

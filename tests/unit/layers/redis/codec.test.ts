@@ -1,5 +1,5 @@
 import { decodeMember, decodePayload, encodeMessage, queueMember, queueMemberFor, RANDOM_PREFIX_LENGTH } from '../../../../src/layers/redis/codec';
-import { sealMessage } from '../../../../src/layers/message';
+import { isImmutableMessageValue, sealMessage } from '../../../../src/layers/message';
 
 // Expected bytes produced once by Python: msgpack.packb(value, use_bin_type=True).hex()
 const PYTHON_BYTES: Array<[label: string, message: Record<string, unknown>, hex: string]> = [
@@ -68,5 +68,22 @@ describe('codec (channels_redis wire format)', () => {
   it('refuses bytes that are not a map with a string type', () => {
     expect(() => decodePayload(Buffer.from([0x93, 1, 2, 3]))).toThrow(TypeError);
     expect(() => decodePayload(Buffer.from('81a17801', 'hex'))).toThrow(TypeError);
+  });
+});
+
+describe('decoded messages take the JSON fast lane', () => {
+  it('marks every object and array of a decoded message without binary values as sealed, like a local send', () => {
+    const encoded = encodeMessage(sealMessage({ type: 'chat.message', payload: { text: 'hi', tags: ['a', { b: 1 }] } }).message);
+    const { sealed } = decodePayload(encoded);
+    const payload = sealed.message.payload as { tags: [string, object] };
+    expect([sealed.message, payload, payload.tags, payload.tags[1]].map((v) => isImmutableMessageValue(v))).toEqual([true, true, true, true]);
+  });
+
+  it('leaves a decoded message with binary values unmarked (each receiver gets its own copy)', () => {
+    const encoded = encodeMessage(sealMessage({ type: 'file.chunk', meta: { n: 1 }, bytes: Buffer.from([1, 2]) }).message);
+    const { sealed } = decodePayload(encoded);
+    expect(sealed.hasBinary).toBe(true);
+    expect(isImmutableMessageValue(sealed.message)).toBe(false);
+    expect(isImmutableMessageValue(sealed.message.meta as object)).toBe(false);
   });
 });
