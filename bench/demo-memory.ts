@@ -8,7 +8,7 @@
  * Also the empty process loading one piece more at a time (`--stages`), to
  * say what the loader, the library and each peer dependency cost a process.
  *
- *   npx tsx bench/demo-memory.ts [connections=2000] [--stages] [--heap-snapshots DIR]
+ *   npx tsx bench/demo-memory.ts [connections=2000] [--stages] [--heap-snapshots DIR] [--loader tsx|tsc]
  *
  * Loopback only, port 0, every process stopped at the end; the clients run in
  * a forked process so their memory is not counted. The demo is loaded from
@@ -18,7 +18,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { writeHeapSnapshot } from 'node:v8';
 import WebSocket from 'ws';
 
-const LOADER = ['--expose-gc', '--require', 'tsx/cjs'];
+// `--loader tsc`: TypeScript's own emit (bench/lib/transpile-register.js) instead of tsx, to tell the loader's share.
+const LOADER = [
+  '--expose-gc',
+  '--require',
+  process.argv.includes('--loader') && process.argv[process.argv.indexOf('--loader') + 1] === 'tsc' ? require.resolve('./lib/transpile-register.js') : 'tsx/cjs',
+];
 const ROOMS = 20;
 
 interface Sample {
