@@ -75,7 +75,8 @@ export class EventQueue<E> {
 
   /** The listener's target (a consumer taking events by push), else null: names who owes an accept. */
   get reader(): unknown {
-    return this.#target;
+    // Through a middleware's relay (filterInbox): whoever reads the relayed inbox.
+    return this.#target instanceof InboxRelay ? this.#target.inner.reader : this.#target;
   }
 
   /** True once `finish()` was called. */
@@ -159,6 +160,70 @@ export class EventQueue<E> {
   }
 }
 
+/**
+ * Decides what becomes of one event on its way through a middleware: pass it
+ * on with `inner.push` (or end the inner inbox with `inner.finish`) and return
+ * true, or return false to drop it (it then counts as handled at once, so the
+ * connection's backpressure is not held up by it). Must not throw.
+ */
+export type InboxFilter<E, S> = (state: S, event: E, inner: EventQueue<E>) => boolean;
+
+/**
+ * A middleware's filter between the inbox behind its `receive` (outer) and
+ * the one its inner application reads (inner). Started only when the inner
+ * application takes events by push (`listenToInbox`); one object per
+ * connection and shared functions, no closures.
+ */
+class InboxRelay {
+  constructor(
+    readonly outer: EventQueue<any>,
+    readonly inner: EventQueue<any>,
+    readonly filter: InboxFilter<any, any>,
+    readonly state: unknown,
+  ) {}
+
+  /** Push from the outer inbox from now on; false when it already has a reader (then pull). */
+  start(): boolean {
+    return this.outer.listen(InboxRelay.deliver, this);
+  }
+
+  static deliver(relay: InboxRelay, event: unknown): void {
+    if (!relay.filter(relay.state, event, relay.inner)) relay.outer.consumed();
+  }
+
+  /** The inner reader handled an event it was passed: so, for the outer inbox, has the relay. */
+  static forwardConsumed(outer: EventQueue<any>): void {
+    outer.consumed();
+  }
+}
+
+/**
+ * For a middleware that filters client events (RateLimitMiddleware): the
+ * `receive` to give its inner application. A consumer behind it still takes
+ * its events by push from the connection's inbox, through `filter` (no
+ * suspended read loop per idle connection), and still pauses a client that
+ * floods it (each event it handles is reported through). Anything else
+ * calling the returned `receive()` pulls: each event read from `receive` goes
+ * through `filter` until one is passed. Null when `receive` is not a marked
+ * inbox (another middleware wraps it): the middleware wraps it as a pulled
+ * `receive` itself then.
+ */
+export function filterInbox<E, S>(receive: () => Promise<E>, filter: InboxFilter<E, S>, state: S): (() => Promise<E>) | null {
+  const outer = (receive as unknown as Record<symbol, unknown>)[INBOX];
+  if (!(outer instanceof EventQueue)) return null;
+  const inner = new EventQueue<E>(InboxRelay.forwardConsumed, outer);
+  const relay = new InboxRelay(outer, inner, filter, state);
+  const pull = async (): Promise<E> => {
+    while (inner.size === 0 && !inner.finished) {
+      const event = await receive();
+      filter(state, event, inner);
+    }
+    return inner.next();
+  };
+  (pull as unknown as Record<symbol, InboxRelay>)[INBOX] = relay;
+  return pull;
+}
+
 /** Marks `receive` as the reader of `queue`, so that `listenToInbox(receive, ...)` can take its events by push. */
 export function markInbox<F extends Function>(receive: F, queue: EventQueue<any>): F {
   (receive as unknown as Record<symbol, EventQueue<any>>)[INBOX] = queue;
@@ -174,11 +239,15 @@ export function markInbox<F extends Function>(receive: F, queue: EventQueue<any>
  * cannot push to this reader: keep calling `receive()` then.
  */
 export function listenToInbox<E, T>(receive: unknown, deliver: EventDelivery<E, T>, target: T): EventQueue<E> | null {
-  const queue = typeof receive === 'function' ? (receive as unknown as Record<symbol, unknown>)[INBOX] : undefined;
+  const marked = typeof receive === 'function' ? (receive as unknown as Record<symbol, unknown>)[INBOX] : undefined;
+  // A relay is started here, so that one pulled instead never has an outer inbox pushing into it.
+  const queue = marked instanceof InboxRelay && marked.start() ? marked.inner : marked;
   return queue instanceof EventQueue && queue.listen(deliver as EventDelivery<unknown, T>, target) ? (queue as EventQueue<E>) : null;
 }
 
 /** True when `receive` reads an inbox a consumer can take its events from by push (the server's and the communicators' do). */
 export function hasInbox(receive: unknown): boolean {
-  return typeof receive === 'function' && (receive as unknown as Record<symbol, unknown>)[INBOX] instanceof EventQueue;
+  if (typeof receive !== 'function') return false;
+  const marked = (receive as unknown as Record<symbol, unknown>)[INBOX];
+  return marked instanceof EventQueue || marked instanceof InboxRelay;
 }

@@ -36,7 +36,8 @@ export const FULL_SIZES: Sizes = {
   fanout100: { rooms: 1, clients: 100, senders: 1, messages: 3000, window: 16, maxSeconds: 6 },
   fanout1000: { rooms: 1, clients: 1000, senders: 1, messages: 400, window: 8, maxSeconds: 6 },
   rooms: { rooms: 100, clients: 10, senders: 1, messages: 300, window: 4, maxSeconds: 6 },
-  latency: { clients: 100, ratePerSec: 20, seconds: 4 },
+  // BENCH_LATENCY_SECONDS: a longer phase for the CPU figure (4 s is 16 clock ticks of the memory server: ±6 %).
+  latency: { clients: 100, ratePerSec: 20, seconds: Number(process.env.BENCH_LATENCY_SECONDS) || 4 },
   idle: { connections: 10_000, rooms: 100, warmup: 100, chatMessages: 20, maxSeconds: 8, freshServers: true },
   churn: { concurrency: 20, seconds: 3, rooms: 10 },
   redisCost: { groupSizes: [1, 100, 1000], messages: 200, window: 4, maxSeconds: 6 },

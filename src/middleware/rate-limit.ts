@@ -7,6 +7,7 @@ import { InvalidOption, RateLimited } from '../errors';
 import { instrumentation } from '../metrics/instrumentation';
 import { positiveOption } from '../option-checks';
 import { BaseMiddleware } from './base-middleware';
+import { EventQueue, filterInbox } from '../inbox';
 
 /** Options of RateLimitMiddleware. */
 export interface RateLimitOptions {
@@ -87,44 +88,84 @@ class RateLimitMiddlewareImpl extends BaseMiddleware {
   override call(scope: Scope, receive: Receive, send: Send): Promise<void> {
     if (scope.type !== 'websocket') return this.inner(scope, receive, send);
     // Per-connection state lives in this call, never on the shared instance.
-    const now = this.#now;
-    const bucket = new TokenBucket(this.#rate, this.#burst, now());
-    const closeMode = this.#close;
-    const errorInterval = this.#errorInterval;
-    let lastErrorFrame = -Infinity;
-    let closed = false;
-
+    const state: LimitState = {
+      bucket: new TokenBucket(this.#rate, this.#burst, this.#now()),
+      now: this.#now,
+      closeMode: this.#close,
+      errorInterval: this.#errorInterval,
+      lastErrorFrame: -Infinity,
+      closed: false,
+      send,
+    };
     const limitedSend: Send = (event: Event) => {
       // After the limiter closed the socket the inner app may still try to
       // send (its disconnect handler runs); there is nobody to send to.
-      if (closed) return Promise.resolve();
+      if (state.closed) return RESOLVED;
       return send(event);
     };
-
-    const limitedReceive: Receive = async () => {
-      for (;;) {
-        if (closed) return receive();
-        const event = await receive();
-        if (event.type !== 'websocket.receive') return event;
-        const t = now();
-        if (bucket.take(t)) return event;
-        if (closeMode) instrumentation.rateLimitHits.close++;
-        else instrumentation.rateLimitHits.errorFrame++;
-        if (closeMode) {
-          closed = true;
-          const error = new RateLimited();
-          await send({ type: 'websocket.close', code: error.closeCode, reason: error.message });
-          return { type: 'websocket.disconnect', code: error.closeCode, reason: error.message };
-        }
-        if (t - lastErrorFrame >= errorInterval) {
-          lastErrorFrame = t;
-          await send({ type: 'websocket.send', text: RATE_LIMITED_FRAME });
-        }
-      }
-    };
-
-    return this.inner(scope, limitedReceive, limitedSend);
+    // Filtered by push when the server's inbox is behind `receive`: a consumer
+    // inside keeps taking its events by push (idle memory per connection).
+    const limitedReceive = filterInbox(receive, limit, state) ?? pulledThrough(receive, state);
+    return this.inner(scope, limitedReceive as Receive, limitedSend);
   }
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const ignore = (): void => {};
+
+/** One connection's limiter. */
+interface LimitState {
+  bucket: TokenBucket;
+  now: () => number;
+  closeMode: boolean;
+  errorInterval: number;
+  lastErrorFrame: number;
+  /** The limiter closed the connection: everything after passes through (the inner app has had its disconnect). */
+  closed: boolean;
+  send: Send;
+}
+
+/**
+ * The limit, as an inbox filter: frames within the budget pass; over it the
+ * connection is closed (the inner app gets a 1008 disconnect at once and
+ * nothing after it) or the frame is dropped with a throttled error frame.
+ */
+function limit(state: LimitState, event: Event, inner: EventQueue<Event>): boolean {
+  if (state.closed || event.type !== 'websocket.receive') {
+    inner.push(event);
+    return true;
+  }
+  const t = state.now();
+  if (state.bucket.take(t)) {
+    inner.push(event);
+    return true;
+  }
+  if (state.closeMode) {
+    instrumentation.rateLimitHits.close++;
+    state.closed = true;
+    const error = new RateLimited();
+    // Finished first: the server's own disconnect, which the close below
+    // triggers at once, is then ignored instead of reaching the app twice.
+    inner.finish({ type: 'websocket.disconnect', code: error.closeCode, reason: error.message });
+    // An open connection's close cannot fail; once it is gone there is nobody to tell.
+    state.send({ type: 'websocket.close', code: error.closeCode, reason: error.message }).then(ignore, ignore);
+    return true;
+  }
+  instrumentation.rateLimitHits.errorFrame++;
+  if (t - state.lastErrorFrame >= state.errorInterval) {
+    state.lastErrorFrame = t;
+    state.send({ type: 'websocket.send', text: RATE_LIMITED_FRAME }).then(ignore, ignore);
+  }
+  return false;
+}
+
+/** The same limit over a `receive` that can only be pulled (another middleware wraps the server's). */
+function pulledThrough(receive: Receive, state: LimitState): Receive {
+  const inner = new EventQueue<Event>();
+  return async () => {
+    while (inner.size === 0 && !inner.finished) limit(state, await receive(), inner);
+    return inner.next();
+  };
 }
 
 /**

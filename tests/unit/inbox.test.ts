@@ -1,4 +1,4 @@
-import { EventQueue, listenToInbox, markInbox } from '../../src/inbox';
+import { EventQueue, filterInbox, hasInbox, listenToInbox, markInbox } from '../../src/inbox';
 
 describe('EventQueue', () => {
   it('hands out queued events in order, then waits for the next push', async () => {
@@ -135,5 +135,83 @@ describe('EventQueue push delivery', () => {
     queue.consumed(); // more reports than events: ignored
     expect(queue.size).toBe(0);
     expect(owner.reports).toEqual([2, 1, 0]);
+  });
+});
+
+describe('filterInbox (a middleware filtering the client inbox)', () => {
+  // Passes even numbers, drops odd ones, ends the inner inbox at 100.
+  const evens = (seen: number[], event: number, inner: EventQueue<number>): boolean => {
+    seen.push(event);
+    if (event === 100) {
+      inner.finish(-1);
+      return true;
+    }
+    if (event % 2 !== 0) return false;
+    inner.push(event);
+    return true;
+  };
+
+  it('feeds a listening reader by push through the filter, reporting handled and dropped events to the outer inbox', () => {
+    const resumed: number[] = [];
+    const outer = new EventQueue<number>((_owner, backlog) => resumed.push(backlog), null);
+    const receive = markInbox(() => outer.next(), outer);
+    outer.push(0);
+    const seen: number[] = [];
+    const filtered = filterInbox(receive, evens, seen)!;
+    expect(hasInbox(filtered)).toBe(true);
+    expect(seen).toEqual([]); // nothing moves until the inner reader listens
+    const got: number[] = [];
+    const inner = listenToInbox<number, number[]>(filtered, (target, event) => target.push(event), got)!;
+    expect(inner).not.toBeNull();
+    outer.push(1);
+    outer.push(2);
+    expect(got).toEqual([0, 2]);
+    expect(seen).toEqual([0, 1, 2]);
+    // The dropped 1 counted as handled at once; 0 and 2 wait for the reader.
+    expect(outer.size).toBe(2);
+    inner.consumed();
+    inner.consumed();
+    expect(outer.size).toBe(0);
+    expect(resumed).toEqual([1, 1, 0]); // after the drop, then after each handled event
+  });
+
+  it('names the inner reader as the outer inbox reader', () => {
+    const outer = new EventQueue<number>();
+    const filtered = filterInbox(markInbox(() => outer.next(), outer), evens, []);
+    const reader = { name: 'consumer' };
+    listenToInbox(filtered, () => undefined, reader);
+    expect(outer.reader).toBe(reader);
+  });
+
+  it('after the filter finishes the inner inbox, later events are ignored and the final one stays', async () => {
+    const outer = new EventQueue<number>();
+    const filtered = filterInbox(markInbox(() => outer.next(), outer), evens, [])!;
+    const got: number[] = [];
+    listenToInbox<number, number[]>(filtered, (target, event) => target.push(event), got);
+    outer.push(100);
+    outer.push(4);
+    expect(got).toEqual([-1]);
+    expect(await filtered()).toBe(-1);
+  });
+
+  it('a reader that pulls gets the filtered events, and the outer inbox empties as it reads', async () => {
+    const outer = new EventQueue<number>();
+    const filtered = filterInbox(markInbox(() => outer.next(), outer), evens, [])!;
+    outer.push(1);
+    outer.push(3);
+    outer.push(4);
+    expect(await filtered()).toBe(4);
+    expect(outer.size).toBe(0);
+    const next = filtered();
+    outer.push(5);
+    outer.push(6);
+    expect(await next).toBe(6);
+    // Once pulled, push delivery is refused (the outer inbox has a waiting reader or was read).
+    outer.push(8);
+    expect(await filtered()).toBe(8);
+  });
+
+  it('is null for a receive that is not a marked inbox', () => {
+    expect(filterInbox(async () => 1, evens, [])).toBeNull();
   });
 });

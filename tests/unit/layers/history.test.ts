@@ -66,6 +66,35 @@ describe('ReplayGuard', () => {
     expect(guard.admit({ type: 'm', __offset__: 1, __epoch__: 'e' })).toBe(true);
     expect(guard.size).toBe(0);
   });
+
+  it('a group marked again in a new epoch forgets the old one; a lower mark in the same epoch never moves it back', () => {
+    const guard = new ReplayGuard();
+    guard.mark('g', 'e1', 5);
+    guard.mark('g', 'e1', 3);
+    expect(guard.admit({ type: 'm', __offset__: 4, __epoch__: 'e1' })).toBe(false);
+    guard.mark('g', 'e2', 2);
+    expect(guard.admit({ type: 'm', __offset__: 4, __epoch__: 'e1' })).toBe(true);
+    expect(guard.admit({ type: 'm', __offset__: 2, __epoch__: 'e2' })).toBe(false);
+    expect(guard.size).toBe(1);
+  });
+
+  it('guards several groups, each by its own epoch, and forgets them one by one', () => {
+    const guard = new ReplayGuard();
+    guard.mark('a', 'ea', 5);
+    guard.mark('b', 'eb', 2);
+    expect(guard.size).toBe(2);
+    expect(guard.admit({ type: 'm', __offset__: 5, __epoch__: 'ea' })).toBe(false);
+    expect(guard.admit({ type: 'm', __offset__: 3, __epoch__: 'eb' })).toBe(true);
+    expect(guard.admit({ type: 'm', __offset__: 3, __epoch__: 'eb' })).toBe(false);
+    guard.forget('a');
+    expect(guard.admit({ type: 'm', __offset__: 1, __epoch__: 'ea' })).toBe(true);
+    expect(guard.admit({ type: 'm', __offset__: 3, __epoch__: 'eb' })).toBe(false);
+    guard.mark('c', 'ec', 1);
+    expect(guard.size).toBe(2);
+    guard.forget('b');
+    guard.forget('c');
+    expect(guard.size).toBe(0);
+  });
 });
 
 describe('sinceFromQuery', () => {
