@@ -17,6 +17,8 @@ export interface ContractCapabilities {
    * since two memory layers are separate worlds.
    */
   crossInstance?: boolean;
+  /** Channels with a fixed name (worker channels) exist. Default true; Redis Cluster pub/sub has only process-local ones. */
+  namedChannels?: boolean;
   /** Milliseconds a bounded wait for a message may take before the test fails. Default 5000. */
   timeoutMs?: number;
 }
@@ -43,7 +45,7 @@ export class Harness {
 
   constructor(factory: LayerFactory, caps: ContractCapabilities = {}) {
     this.#factory = factory;
-    this.caps = { crossInstance: false, timeoutMs: 5000, ...caps };
+    this.caps = { crossInstance: false, namedChannels: true, timeoutMs: 5000, ...caps };
   }
 
   /** A layer on the fake clock (unless `options.clock` is given), closed after the test. */
