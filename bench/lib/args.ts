@@ -27,7 +27,8 @@ export const USAGE = `Usage: npm run bench -- [flags]
                           socketio-redis (the Socket.IO 4 peer, in-memory and with @socket.io/redis-adapter ×2;
                           \`×n sio\` cells are ratios to it), and by name only redis1, pubsub1, socketio-redis1
                           (one process on Redis), redis4, pubsub4, socketio-redis4
-                          (four processes on one Redis), pubsub-lf (pub/sub with localFirst) (ratios need raw;
+                          (four processes on one Redis), pubsub-lf (pub/sub with localFirst), pubsub-async and
+                          pubsub-async1 (pub/sub with publishAck 'written', 2 and 1 processes) (ratios need raw;
                           rawcork: raw ws corking per tick, a reference row; phoenix: the Phoenix protocol on
                           the memory layer; metrics: the memory server with metrics on, compared with memory),
                           and by name only metrics, memory-history, redis-history, pubsub-history (the same

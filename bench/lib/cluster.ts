@@ -22,6 +22,8 @@ export type ServerKind =
   | 'redis1'
   | 'pubsub1'
   | 'pubsub-lf'
+  | 'pubsub-async'
+  | 'pubsub-async1'
   | 'redis4'
   | 'pubsub4'
   | 'socketio-redis4'
@@ -62,6 +64,9 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
   redis1: { label: 'switchyard redis core ×1', script: 'switchyard-server.ts', args: ['redis'], processes: 1, usesRedis: true, peer: 'socketio-redis1' },
   // The pub/sub layer with localFirst: true (own members served before Redis answers the PUBLISH).
   'pubsub-lf': { label: 'switchyard redis pub/sub ×2 localFirst', script: 'switchyard-server.ts', args: ['pubsub', 'localfirst'], processes: 2, usesRedis: true, peer: 'socketio-redis' },
+  // The pub/sub layer with publishAck: 'written' (groupSend resolves once the PUBLISH is written, as Socket.IO's adapter).
+  'pubsub-async': { label: "switchyard redis pub/sub ×2 publishAck 'written'", script: 'switchyard-server.ts', args: ['pubsub', 'written'], processes: 2, usesRedis: true, peer: 'socketio-redis' },
+  'pubsub-async1': { label: "switchyard redis pub/sub ×1 publishAck 'written'", script: 'switchyard-server.ts', args: ['pubsub', 'written'], processes: 1, usesRedis: true, peer: 'socketio-redis1' },
   pubsub1: { label: 'switchyard redis pub/sub ×1', script: 'switchyard-server.ts', args: ['pubsub'], processes: 1, usesRedis: true, peer: 'socketio-redis1' },
   // Four processes on one Redis (asked for by name): correctness and Redis cost; on 2 cores they prove nothing about throughput.
   redis4: { label: 'switchyard redis core ×4', script: 'switchyard-server.ts', args: ['redis'], processes: 4, usesRedis: true, peer: 'socketio-redis4' },
@@ -82,7 +87,7 @@ export const SERVER_KINDS: Record<ServerKind, ServerKindInfo> = {
 export const ALL_KINDS = Object.keys(SERVER_KINDS) as ServerKind[];
 
 /** Asked for by name only: the metrics and history variants, and the one-process Redis rows. */
-const BY_NAME_ONLY = new Set<ServerKind>(['metrics', 'redis1', 'pubsub1', 'pubsub-lf', 'socketio-redis1', 'redis4', 'pubsub4', 'socketio-redis4', 'pubsub-cluster']);
+const BY_NAME_ONLY = new Set<ServerKind>(['metrics', 'redis1', 'pubsub1', 'pubsub-lf', 'pubsub-async', 'pubsub-async1', 'socketio-redis1', 'redis4', 'pubsub4', 'socketio-redis4', 'pubsub-cluster']);
 
 /** What runs without --only-servers. */
 export const DEFAULT_KINDS = ALL_KINDS.filter((kind) => !BY_NAME_ONLY.has(kind) && !SERVER_KINDS[kind].args.includes('history'));

@@ -160,6 +160,12 @@ export function checkBar(summary: Summary, records: RunRecord[]): BarCheck[] {
     throughputScenarios,
     1.0,
   );
+  peerCheck(
+    "Redis pub/sub layer, publishAck 'written': CPU per delivery (server + Redis) ≤ 1.0× Socket.IO + redis-adapter, 1 and 2 processes",
+    ['pubsub-async', 'pubsub-async1'],
+    throughputScenarios,
+    1.0,
+  );
   peerCheck('Redis core layer: CPU per delivery (server + Redis) ≤ 1.5× Socket.IO + redis-adapter, 1 and 2 processes', ['redis', 'redis1'], throughputScenarios, 1.5);
 
   for (const server of ['pubsub', 'redis'] as ServerKind[]) {

@@ -37,6 +37,7 @@ runServerChild(async () => {
     prefix: process.env.BENCH_PREFIX ?? 'swbench',
     channelCapacity: { 'specific.*': 2000 },
     ...(process.argv.includes('localfirst') ? { localFirst: true } : {}),
+    ...(process.argv.includes('written') ? { publishAck: 'written' as const } : {}),
   };
   const withHistory = process.argv[3] === 'history';
   const history = withHistory

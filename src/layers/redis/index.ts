@@ -17,7 +17,7 @@
 export { RedisChannelLayer } from './redis-channel-layer';
 export type { RedisChannelLayerOptions } from './redis-channel-layer';
 export { RedisPubSubChannelLayer } from './redis-pubsub-channel-layer';
-export type { RedisPubSubChannelLayerOptions } from './redis-pubsub-channel-layer';
+export type { PublishAck, RedisPubSubChannelLayerOptions } from './redis-pubsub-channel-layer';
 export type { RedisLayerOptions, RedisClientExtraOptions } from './redis-options';
 export type { LivenessOptions } from './liveness-options';
 export { crc32, shardIndex } from './sharding';

@@ -60,7 +60,28 @@ export interface RedisPubSubChannelLayerOptions extends RedisLayerOptions {
    * the offset and epoch come from Redis.
    */
   localFirst?: boolean;
+  /**
+   * What a groupSend's promise waits for, for groups without history.
+   * `'reply'` (default): Redis' reply to the PUBLISH (and the pushes to named
+   * members), so a groupSend that resolved was taken by Redis. `'written'`:
+   * while the group's server is connected, own members get the message at
+   * once (as `localFirst`), the PUBLISH is written and the groupSend resolves
+   * without waiting for the reply, as Socket.IO's redis adapter does. A
+   * PUBLISH that then fails in flight is reported as a `'dropped'` event
+   * naming the group (once per message), never as a rejection; named members
+   * are pushed in the background with the same reporting, and their full
+   * queues are reported as `'dropped'` events, not counted in the result.
+   * While the server is known down a groupSend still rejects with
+   * `LayerUnavailable` (or is held by `outageBuffer`). Groups with history
+   * always wait: the offset and epoch come from Redis.
+   */
+  publishAck?: PublishAck;
 }
+
+/** What a pub/sub layer groupSend waits for (see `publishAck`). */
+export type PublishAck = 'reply' | 'written';
+
+const PUBLISH_ACKS: readonly string[] = ['reply', 'written'];
 
 /**
  * Channel layer on Redis pub/sub: one PUBLISH per group send, local fan-out.
@@ -77,6 +98,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   readonly prefix: string;
   /** The servers (or cluster seed nodes). */
   readonly hosts: readonly string[];
+  /** What a groupSend (to a group without history) waits for: `'reply'` (default) or `'written'`. */
+  readonly publishAck: PublishAck;
 
   readonly #transport: PubSubTransport;
   readonly #nodes: RedisNode[];
@@ -110,6 +133,10 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     });
     this.#publishCommand = options.cluster ? 'SPUBLISH' : 'PUBLISH';
     this.#localFirst = options.localFirst === true;
+    if (options.publishAck !== undefined && !PUBLISH_ACKS.includes(options.publishAck)) {
+      throw new InvalidOption(`publishAck must be 'reply' (wait for Redis' reply, the default) or 'written' (resolve once written), got ${JSON.stringify(options.publishAck)}`);
+    }
+    this.publishAck = options.publishAck ?? 'reply';
     if (options.cluster) {
       // Loaded lazily: most deployments never need the cluster client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -266,6 +293,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     const now = this.now();
     const encoded = encodeMessage(sealed.message);
     const envelope = writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, '', encoded);
+    if (this.publishAck === 'written' && this.#transport.isUp(group)) return this.#sendWritten(group, sealed, encoded, envelope, now);
     // localFirst: own members now, while the server is up (the PUBLISH below is
     // then written, so a failure is an in-flight one, which the outage buffer
     // never replays: no duplicates); while it is known down, nobody gets it.
@@ -284,6 +312,48 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       for (const pushed of results) if (!pushed) dropped++;
     }
     return { dropped };
+  }
+
+  /**
+   * publishAck 'written': own members now, the PUBLISH and the named members'
+   * lookup issued (in this order on one connection, so a sender's messages
+   * reach other processes in the order sent), their outcome reported later.
+   */
+  #sendWritten(group: string, sealed: SealedMessage, encoded: Uint8Array, envelope: Buffer, now: number): GroupSendResult {
+    const dropped = this.#fanOut(group, sealed, now);
+    const published = this.#transport.publish(group, this.#groupTopic(group), envelope);
+    if (this.#store === undefined) published.catch((error: unknown) => this.#lostInFlight(group, error));
+    else void this.#finishWritten(group, published, this.#namedMembers(group, now), encoded);
+    return { dropped };
+  }
+
+  /** The background half of a 'written' group send: never rejects; what did not arrive becomes a `'dropped'` event. */
+  async #finishWritten(group: string, published: Promise<number>, named: Promise<string[]>, encoded: Uint8Array): Promise<void> {
+    const [publish, lookup] = await Promise.allSettled([published, named]);
+    if (publish.status === 'rejected' || lookup.status === 'rejected') {
+      this.#lostInFlight(group, publish.status === 'rejected' ? publish.reason : (lookup as PromiseRejectedResult).reason);
+    }
+    if (lookup.status === 'rejected' || lookup.value.length === 0) return;
+    const store = this.#store!;
+    const pushes = await Promise.allSettled(lookup.value.map((name) => store.push(name, queueMember(encoded), this.capacityOf(name))));
+    let full = 0;
+    pushes.forEach((push, i) => {
+      if (push.status === 'fulfilled') {
+        if (!push.value) full++;
+      } else {
+        this.#channelDropped(lookup.value[i]!, `group message to ${group} not stored: ${describe(push.reason)}`);
+      }
+    });
+    this.reportDropped(group, full);
+  }
+
+  /** Report a 'written' group send whose PUBLISH (or named-member lookup) failed after it resolved. */
+  #lostInFlight(group: string, error: unknown): void {
+    this.announce('dropped', {
+      group,
+      count: 1,
+      reason: `in-flight PUBLISH failed after groupSend resolved (publishAck 'written'); other processes' members may not have it: ${describe(error)}`,
+    });
   }
 
   /** A group send with history: one script stores the message and publishes it stamped; local members get it after. */
@@ -510,4 +580,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     }
     await Promise.all(writes);
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -9,16 +9,21 @@ import type { ChannelLayer } from '../channel-layer';
 import type { LayerBackend, LayerBackendOptions } from '../layer-backend';
 import { RedisChannelLayer } from './redis-channel-layer';
 import { checkRedisDatabase } from './redis-options';
-import { RedisPubSubChannelLayer } from './redis-pubsub-channel-layer';
+import { RedisPubSubChannelLayer, type PublishAck } from './redis-pubsub-channel-layer';
 
 /** Query keys this module reads (and strips before handing the URL to node-redis). */
-const OWN_KEYS = ['prefix', 'layer', 'host', 'cluster', 'capacity', 'expiry', 'groupExpiry', 'group_expiry'];
+const OWN_KEYS = ['prefix', 'layer', 'host', 'cluster', 'publishAck', 'capacity', 'expiry', 'groupExpiry', 'group_expiry'];
+
+/** Values of the `publishAck` query key (see RedisPubSubChannelLayerOptions.publishAck). */
+const PUBLISH_ACKS: readonly PublishAck[] = ['reply', 'written'];
 
 interface ParsedUrl {
   pubsub: boolean;
   cluster: boolean;
   hosts: string[];
   prefix: string | undefined;
+  /** `?publishAck=written|reply` (pub/sub layer only). */
+  publishAck: PublishAck | undefined;
 }
 
 /** Split a layer URL into the layer kind, server URLs and prefix. */
@@ -43,6 +48,7 @@ export function parseRedisLayerUrl(url: URL): ParsedUrl {
     cluster: cluster === '1' || cluster === 'true',
     hosts,
     prefix: url.searchParams.get('prefix') ?? undefined,
+    publishAck: (url.searchParams.get('publishAck') as PublishAck | null) ?? undefined,
   };
 }
 
@@ -55,6 +61,10 @@ function checkLayerUrl(url: URL): void {
   const cluster = url.searchParams.get('cluster');
   if (cluster !== null && !['1', 'true', '0', 'false'].includes(cluster)) {
     throw new InvalidChannelLayerConfig(`redis layer URL: cluster=${JSON.stringify(cluster)} must be 1, true, 0 or false`, 'query');
+  }
+  const publishAck = url.searchParams.get('publishAck');
+  if (publishAck !== null && !PUBLISH_ACKS.includes(publishAck as PublishAck)) {
+    throw new InvalidChannelLayerConfig(`redis layer URL: publishAck=${JSON.stringify(publishAck)} must be "reply" or "written"`, 'query');
   }
   for (const host of url.searchParams.getAll('host')) {
     let parsed: URL;
@@ -73,7 +83,16 @@ function checkLayerUrl(url: URL): void {
 function fromUrl(url: URL, options: LayerBackendOptions): ChannelLayer {
   const parsed = parseRedisLayerUrl(url);
   const merged = { hosts: parsed.hosts, ...(parsed.prefix !== undefined ? { prefix: parsed.prefix } : {}), ...options };
-  if (parsed.pubsub) return new RedisPubSubChannelLayer({ ...merged, ...(parsed.cluster ? { cluster: true } : {}) });
+  if (parsed.pubsub) {
+    const publishAck = parsed.publishAck !== undefined ? { publishAck: parsed.publishAck } : {};
+    return new RedisPubSubChannelLayer({ ...publishAck, ...merged, ...(parsed.cluster ? { cluster: true } : {}) });
+  }
+  if (parsed.publishAck !== undefined) {
+    throw new InvalidChannelLayerConfig(
+      'publishAck needs the pub/sub layer (redis+pubsub:// or ?layer=pubsub); the core layer always waits for Redis',
+      'query',
+    );
+  }
   if (parsed.cluster) {
     throw new InvalidChannelLayerConfig('cluster=1 needs the pub/sub layer (redis+pubsub:// or ?layer=pubsub); the core layer speaks channels_redis, which has no cluster support');
   }
