@@ -19,6 +19,13 @@ export interface ContractCapabilities {
   crossInstance?: boolean;
   /** Channels with a fixed name (worker channels) exist. Default true; Redis Cluster pub/sub has only process-local ones. */
   namedChannels?: boolean;
+  /**
+   * A full named (worker) member of a group is reported by a `'dropped'`
+   * event after groupSend resolved, not counted in its result (the pub/sub
+   * layer with publishAck 'written' pushes to named members in the
+   * background). Default false.
+   */
+  namedDropsLater?: boolean;
   /** Milliseconds a bounded wait for a message may take before the test fails. Default 5000. */
   timeoutMs?: number;
 }
@@ -45,7 +52,7 @@ export class Harness {
 
   constructor(factory: LayerFactory, caps: ContractCapabilities = {}) {
     this.#factory = factory;
-    this.caps = { crossInstance: false, namedChannels: true, timeoutMs: 5000, ...caps };
+    this.caps = { crossInstance: false, namedChannels: true, namedDropsLater: false, timeoutMs: 5000, ...caps };
   }
 
   /** A layer on the fake clock (unless `options.clock` is given), closed after the test. */

@@ -15,3 +15,11 @@ describeChannelLayerContract(
   async (options) => new RedisPubSubChannelLayer({ url, prefix: prefix(), localFirst: true, ...options }),
   { crossInstance: true },
 );
+
+// The same contract with groupSend resolving once the PUBLISH is written (named
+// members are pushed in the background: their drops come as later events).
+describeChannelLayerContract(
+  "RedisPubSubChannelLayer (publishAck 'written')",
+  async (options) => new RedisPubSubChannelLayer({ url, prefix: prefix(), publishAck: 'written', ...options }),
+  { crossInstance: true, namedDropsLater: true },
+);

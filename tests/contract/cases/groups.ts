@@ -67,8 +67,9 @@ export function groupCases(h: Harness): void {
       for (const o of others) await layer.groupAdd(group, o);
       await layer.send(full, { type: 'filler' });
       const events: Array<{ group?: string; count: number }> = [];
-      layer.on('dropped', (info) => events.push(info));
-      expect(await layer.groupSend(group, { type: 'news' })).toEqual({ dropped: 1 });
+      const reported = new Promise<void>((resolve) => layer.on('dropped', (info) => (events.push(info), resolve())));
+      expect(await layer.groupSend(group, { type: 'news' })).toEqual({ dropped: h.caps.namedDropsLater ? 0 : 1 });
+      if (h.caps.namedDropsLater) await h.within(reported, 'the drop report');
       expect(events).toEqual([expect.objectContaining({ group, count: 1 })]);
       for (const o of others) expect(await h.next(layer, o)).toEqual({ type: 'news' });
       expect(await h.next(layer, full)).toEqual({ type: 'filler' });
@@ -90,7 +91,7 @@ export function groupCases(h: Harness): void {
         [g1, { type: 'one' }],
         [g2, { type: 'two' }],
       ]);
-      expect(result).toEqual({ dropped: 1 }); // a was full after "one"
+      expect(result).toEqual({ dropped: h.caps.namedDropsLater ? 0 : 1 }); // a was full after "one"
       expect(await h.next(layer, a)).toEqual({ type: 'one' });
       expect(await h.next(layer, b)).toEqual({ type: 'two' });
       expect(await layer.groupSendMany([])).toEqual({ dropped: 0 });
