@@ -322,7 +322,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   #sendWritten(group: string, sealed: SealedMessage, encoded: Uint8Array, envelope: Buffer, now: number): GroupSendResult {
     const dropped = this.#fanOut(group, sealed, now);
     const published = this.#transport.publish(group, this.#groupTopic(group), envelope);
-    if (this.#store === undefined) published.catch((error: unknown) => this.#lostInFlight(group, error));
+    if (this.#store === undefined) published.catch((error: unknown) => this.#lostInFlight(group, 'PUBLISH', "other processes' members", error));
     else void this.#finishWritten(group, published, this.#namedMembers(group, now), encoded);
     return { dropped };
   }
@@ -330,9 +330,9 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   /** The background half of a 'written' group send: never rejects; what did not arrive becomes a `'dropped'` event. */
   async #finishWritten(group: string, published: Promise<number>, named: Promise<string[]>, encoded: Uint8Array): Promise<void> {
     const [publish, lookup] = await Promise.allSettled([published, named]);
-    if (publish.status === 'rejected' || lookup.status === 'rejected') {
-      this.#lostInFlight(group, publish.status === 'rejected' ? publish.reason : (lookup as PromiseRejectedResult).reason);
-    }
+    // One event per message, however many of its commands failed (they usually fail together, with their connection).
+    if (publish.status === 'rejected') this.#lostInFlight(group, 'PUBLISH', "other processes' members", publish.reason);
+    else if (lookup.status === 'rejected') this.#lostInFlight(group, 'named-member lookup', 'named (worker) members', lookup.reason);
     if (lookup.status === 'rejected' || lookup.value.length === 0) return;
     const store = this.#store!;
     const pushes = await Promise.allSettled(lookup.value.map((name) => store.push(name, queueMember(encoded), this.capacityOf(name))));
@@ -341,18 +341,18 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       if (push.status === 'fulfilled') {
         if (!push.value) full++;
       } else {
-        this.#channelDropped(lookup.value[i]!, `group message to ${group} not stored: ${describe(push.reason)}`);
+        this.#channelDropped(lookup.value[i]!, `group message to ${group} not stored: ${messageOf(push.reason)}`);
       }
     });
     this.reportDropped(group, full);
   }
 
   /** Report a 'written' group send whose PUBLISH (or named-member lookup) failed after it resolved. */
-  #lostInFlight(group: string, error: unknown): void {
+  #lostInFlight(group: string, command: string, who: string, error: unknown): void {
     this.announce('dropped', {
       group,
       count: 1,
-      reason: `in-flight PUBLISH failed after groupSend resolved (publishAck 'written'); other processes' members may not have it: ${describe(error)}`,
+      reason: `in-flight ${command} failed after groupSend resolved (publishAck 'written'); ${who} may not have it: ${messageOf(error)}`,
     });
   }
 
@@ -582,6 +582,6 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 }
 
-function describe(error: unknown): string {
+function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
