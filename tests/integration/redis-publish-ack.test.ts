@@ -56,7 +56,8 @@ async function pausableLayer(options: ConstructorParameters<typeof RedisPubSubCh
       url: redis.url,
       prefix: prefix(),
       publishAck: 'written',
-      commandTimeout: 1000,
+      // Long enough that a loaded machine does not declare the paused server dead before the checks that precede it.
+      commandTimeout: 2000,
       connectTimeout: 1000,
       retryMinDelay: 50,
       retryMaxDelay: 200,
