@@ -13,9 +13,10 @@
  * A group send reads the live members on the group's server, then pushes one
  * copy per destination queue of another process (the copy naming all its
  * members in `__asgi_channel__`) with one Lua call per server. Members that
- * are this instance's own channels get the message straight into the local
- * mailbox once those pushes succeeded, as does a direct send to one of them:
- * no push to Redis and no pop back (own-channels.ts).
+ * are this instance's own channels, while someone reads them, get the
+ * message straight into the local mailbox once those pushes succeeded, as
+ * does a direct send to one of them: no push to Redis and no pop back
+ * (own-channels.ts; the order this keeps is in docs/redis.md).
  */
 import { createHash } from 'node:crypto';
 import { ChannelFull, LayerUnavailable } from '../../errors';
