@@ -34,6 +34,7 @@ import { EpochSource, historyKeys, keepMs, oldestKeptId, parseHistoryReply, read
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, GROUP_SEND_HISTORY, HISTORY_READ, PUSH_CAPPED, WAKE } from './lua';
 import { MembershipLedger } from './membership-ledger';
 import { isOwnChannel, OwnQueuesInRedis, splitMembers } from './own-channels';
+import { groupQueueMember } from './queue-member';
 import { PendingLeaves } from './pending-leaves';
 import { ProcessLiveness } from './process-liveness';
 import { QueueStore, type QueuePush } from './queue-store';
@@ -221,7 +222,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
         const index = this.#store.indexFor(name);
         let batch = perNode.get(index);
         if (batch === undefined) perNode.set(index, (batch = { pushes: [], counts: [] }));
-        batch.pushes.push({ name, member: queueMemberFor(encoded, channels), capacity: this.capacityOf(channels[0]!) });
+        batch.pushes.push({ name, member: groupQueueMember(encoded, channels), capacity: this.capacityOf(channels[0]!) });
         batch.counts.push(channels.length);
       }
       const results = await Promise.all([...perNode].map(([index, batch]) => this.#push(index, batch.pushes, batch.counts)));
