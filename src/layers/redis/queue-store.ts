@@ -148,7 +148,8 @@ export class QueueStore {
   /**
    * Decode the members popped from `key` (full key) in one reply (`flat`:
    * member, score, ... from `start`) and hand them to the mailbox. Nothing
-   * is allocated per message beyond its decode.
+   * is allocated here per message beyond its decode (the queue name once
+   * per batch, scores read from the bytes).
    */
   deliverBatch(key: string, flat: readonly Buffer[], start: number, nodeIndex: number): void {
     const name = key.slice(this.#o.prefix.length);
