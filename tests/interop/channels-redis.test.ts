@@ -249,6 +249,21 @@ describe.each([
     }
   });
 
+  it('a Switchyard groupSend to a group with a member in its own process and the Python consumer reaches both, once each', async () => {
+    // The own member is served in-process (no Redis round trip); Python's copy still goes through its queue.
+    await layer.groupAdd(PYTHON_GROUP, nodeChannel);
+    try {
+      await layer.groupSend(PYTHON_GROUP, { type: 'interop.payload', via: 'mixed', ...NODE_PAYLOAD });
+      const got = await python!.next('got');
+      expect(got.payload).toMatchObject({ t: 'dict', v: { via: { t: 'str', v: 'mixed' }, whole: { t: 'int', v: '2' } } });
+      expect(await nextNodeEvent()).toMatchObject({ type: 'interop.payload', via: 'mixed', count: 42 });
+      await layer.groupSend(NODE_GROUP, { type: 'interop.payload', via: 'marker' });
+      expect(await nextNodeEvent()).toMatchObject({ via: 'marker' }); // nothing twice in between
+    } finally {
+      await layer.groupDiscard(PYTHON_GROUP, nodeChannel);
+    }
+  });
+
   it("a Switchyard send to the Python consumer's process-local channel arrives", async () => {
     expect(pythonChannel).toContain('!');
     await layer.send(pythonChannel, { type: 'interop.payload', via: 'send', ...NODE_PAYLOAD });

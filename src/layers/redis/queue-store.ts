@@ -17,10 +17,8 @@ import type { LocalMailbox } from './local-mailbox';
 import { PUSH_CAPPED } from './lua';
 import { QueuePoller } from './queue-poller';
 import { toScore, ttlSeconds } from './redis-options';
+import { parseScore } from './score-bytes';
 import { shardIndex } from './sharding';
-
-/** How many more members to take without blocking after popping one from a process-local queue. */
-const LOCAL_DRAIN = 63;
 
 /** One microsecond: the smallest step that survives a float seconds score around the year 2100. */
 const SCORE_STEP = 1e-6;
@@ -37,6 +35,8 @@ export interface QueueStoreOptions {
   /** Also poll process-local queues (core layer); the pub/sub layer serves those by subscription. */
   pollLocal: boolean;
   onDropped(channel: string, reason: string): void;
+  /** A batch from queue `name` (non-local name) on server `nodeIndex` was delivered; `score` is its last (highest) score. */
+  onDrained?(name: string, nodeIndex: number, score: number): void;
 }
 
 /** One destination of a fan-out: a queue key with its member and capacity. */
@@ -55,13 +55,14 @@ export class QueueStore {
 
   constructor(options: QueueStoreOptions) {
     this.#o = options;
-    const host = {
-      watchKeys: () => this.#watchKeys(),
-      onPopped: (key: string, member: Buffer, score: number) => this.deliverPopped(key, member, score),
-      drainCount: (key: string) => (key.endsWith('!') ? LOCAL_DRAIN : 0),
-      onServerError: (error: Error) => this.#o.onDropped('*', `pop loop: ${error.message}`),
-    };
-    this.#pollers = options.nodes.map((node) => new QueuePoller(node, options.wakeKey, host, options.blockSeconds));
+    this.#pollers = options.nodes.map((node, index) => {
+      const host = {
+        watchKeys: () => this.#watchKeys(),
+        onPopped: (key: string, flat: readonly Buffer[], start: number) => this.deliverBatch(key, flat, start, index),
+        onServerError: (error: Error) => this.#o.onDropped('*', `pop loop: ${error.message}`),
+      };
+      return new QueuePoller(node, options.wakeKey, host, options.blockSeconds);
+    });
   }
 
   /** The server a queue (by non-local name) or a group lives on. */
@@ -109,6 +110,11 @@ export class QueueStore {
     return score;
   }
 
+  /** The score of the latest push (what the last `scoreArgs()` handed out). */
+  get lastScore(): number {
+    return this.#lastScore;
+  }
+
   /** The push arguments every script shares: score (send time), cutoff (expired at or below) and ttl. */
   scoreArgs(): [score: string, cutoff: string, ttl: string] {
     const now = this.#o.now();
@@ -139,9 +145,29 @@ export class QueueStore {
     return keys;
   }
 
-  /** Decode a member popped from `key` (full key) and hand it to the mailbox. */
-  deliverPopped(key: string, member: Buffer, score: number): void {
+  /**
+   * Decode the members popped from `key` (full key) in one reply (`flat`:
+   * member, score, ... from `start`) and hand them to the mailbox. Nothing
+   * is allocated here per message beyond its decode (the queue name once
+   * per batch, scores read from the bytes).
+   */
+  deliverBatch(key: string, flat: readonly Buffer[], start: number, nodeIndex: number): void {
     const name = key.slice(this.#o.prefix.length);
+    const expiryMs = this.#o.expiryMs;
+    let score = 0;
+    for (let i = start; i + 1 < flat.length; i += 2) {
+      score = parseScore(flat[i + 1]!);
+      this.#deliverOne(name, flat[i]!, score * 1000 + expiryMs);
+    }
+    if (flat.length > start) this.#o.onDrained?.(name, nodeIndex, score);
+  }
+
+  /** Decode one member popped from `key` (full key) and hand it to the mailbox. */
+  deliverPopped(key: string, member: Buffer, score: number): void {
+    this.#deliverOne(key.slice(this.#o.prefix.length), member, score * 1000 + this.#o.expiryMs);
+  }
+
+  #deliverOne(name: string, member: Buffer, expiresAt: number): void {
     let decoded;
     try {
       decoded = decodeMember(member);
@@ -149,7 +175,6 @@ export class QueueStore {
       this.#o.onDropped(name, `undecodable message: ${(error as Error).message}`);
       return;
     }
-    const expiresAt = score * 1000 + this.#o.expiryMs;
     const targets = decoded.channels ?? name;
     const mailbox = this.#o.mailbox;
     if (typeof targets === 'string') mailbox.deliver(targets, decoded.sealed, expiresAt, 'drop-oldest');

@@ -11,24 +11,30 @@
  *   epoch/offset of a group with history (see lua.ts); Django ignores them.
  *
  * A group send reads the live members on the group's server, then pushes one
- * copy per destination queue (per process for process-local members, the
- * copy naming them all in `__asgi_channel__`) with one Lua call per server.
+ * copy per destination queue of another process (the copy naming all its
+ * members in `__asgi_channel__`) with one Lua call per server. Members that
+ * are this instance's own channels, while someone reads them, get the
+ * message straight into the local mailbox once those pushes succeeded, as
+ * does a direct send to one of them: no push to Redis and no pop back
+ * (own-channels.ts; the order this keeps is in docs/redis.md).
  */
 import { createHash } from 'node:crypto';
 import { ChannelFull, LayerUnavailable } from '../../errors';
 import { BaseChannelLayer, type SealedEntry } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage, SendManyResult } from '../channel-layer';
 import type { ChannelListener } from '../channel-listener';
-import type { GroupHistory, GroupHistoryOptions, ResolvedRetention } from '../history';
-import type { SealedMessage } from '../message';
+import { HISTORY_EPOCH_KEY, HISTORY_OFFSET_KEY, type GroupHistory, type GroupHistoryOptions, type ResolvedRetention } from '../history';
 import { isProcessLocal, nonLocalName } from '../names';
-import { asgiChannelEntry, encodeMessage, historyStamp, mapHeader, mapParts, queueMember, queueMemberFor, randomPrefixed } from './codec';
+import { extendSealed, type SealedMessage } from '../message';
+import { asgiChannelEntry, assertNoReservedKey, encodeMessage, historyStamp, mapHeader, mapParts, queueMember, queueMemberFor, randomPrefixed } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { deleteByPrefix } from './flush-prefix';
 import { LocalMailbox } from './local-mailbox';
 import { EpochSource, historyKeys, keepMs, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, GROUP_SEND_HISTORY, HISTORY_READ, PUSH_CAPPED, WAKE } from './lua';
 import { MembershipLedger } from './membership-ledger';
+import { isOwnChannel, OwnQueuesInRedis, splitMembers } from './own-channels';
+import { groupQueueMember } from './queue-member';
 import { PendingLeaves } from './pending-leaves';
 import { ProcessLiveness } from './process-liveness';
 import { QueueStore, type QueuePush } from './queue-store';
@@ -36,18 +42,6 @@ import { resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from
 
 /** Tries of a history group send whose member list keeps changing before the member check is skipped. */
 const HISTORY_SEND_TRIES = 8;
-
-/** Members grouped by the queue they are pushed to (their non-local name). */
-function byQueue(members: readonly string[]): Map<string, string[]> {
-  const queues = new Map<string, string[]>();
-  for (const channel of members) {
-    const name = nonLocalName(channel);
-    const list = queues.get(name);
-    if (list === undefined) queues.set(name, [channel]);
-    else list.push(channel);
-  }
-  return queues;
-}
 
 /** Options of RedisChannelLayer: the common layer options plus the Redis ones. */
 export type RedisChannelLayerOptions = RedisLayerOptions;
@@ -74,6 +68,8 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   readonly #announcedDown = new Set<number>();
   readonly #epochs = new EpochSource(this.processToken);
   readonly #leaves = new PendingLeaves();
+  readonly #inRedis = new OwnQueuesInRedis();
+  readonly #serveHere = (channel: string): boolean => this.#canServeHere(channel);
   readonly #liveness: ProcessLiveness | null;
   readonly #registryIndex: number;
   readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
@@ -100,6 +96,9 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
       expiryMs: this.expiryMs,
       pollLocal: true,
       onDropped: this.#channelDropped,
+      onDrained: (name, nodeIndex, score) => {
+        if (!this.#inRedis.empty && nodeIndex === this.#store.indexFor(name)) this.#inRedis.popped(name, score);
+      },
     });
     this.#registryIndex = this.#store.indexFor(`${this.prefix}:processes`);
     this.#liveness =
@@ -133,12 +132,32 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
   }
 
   protected async doSend(channel: string, sealed: SealedMessage): Promise<void> {
+    const own = isOwnChannel(channel, this.processToken);
+    if (own && this.#canServeHere(channel)) {
+      assertNoReservedKey(sealed.message);
+      if (!this.#deliverOwn(channel, sealed, this.now() + this.expiryMs)) throw new ChannelFull(channel, this.capacityOf(channel));
+      return;
+    }
     const encoded = encodeMessage(sealed.message);
     const local = isProcessLocal(channel);
     const name = local ? nonLocalName(channel) : channel;
     const capacity = this.capacityOf(channel);
     const member = local ? queueMemberFor(encoded, channel) : queueMember(encoded);
-    if (!(await this.#store.push(name, member, capacity))) throw new ChannelFull(channel, capacity);
+    const pushed = this.#store.push(name, member, capacity);
+    if (own) this.#inRedis.pushed(name, this.#store.lastScore);
+    if (!(await pushed)) throw new ChannelFull(channel, capacity);
+  }
+
+  /**
+   * Whether a message for own channel `channel` goes straight into the
+   * mailbox: only while someone reads it (so it is handed over, never
+   * buffered here) and no earlier message of ours to its queue waits in
+   * Redis (which it must not overtake). Otherwise it goes through Redis as
+   * before, and waits there as it always did.
+   */
+  #canServeHere(channel: string): boolean {
+    if (!this.#mailbox.hasWaiter(channel)) return false;
+    return this.#inRedis.empty || !this.#inRedis.has(nonLocalName(channel));
   }
 
   protected override async doSendMany(entries: readonly SealedEntry[]): Promise<SendManyResult> {
@@ -194,25 +213,52 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
     const retention = this.historyRetentionOf(group);
     if (retention !== null) return this.#sendWithHistory(group, sealed, members, retention);
     if (members.length === 0) return { dropped: 0 };
-    const encoded = encodeMessage(sealed.message);
-    const perNode = new Map<number, { pushes: QueuePush[]; counts: number[] }>();
-    for (const [name, channels] of byQueue(members)) {
-      const index = this.#store.indexFor(name);
-      let batch = perNode.get(index);
-      if (batch === undefined) perNode.set(index, (batch = { pushes: [], counts: [] }));
-      batch.pushes.push({ name, member: queueMemberFor(encoded, channels), capacity: this.capacityOf(channels[0]!) });
-      batch.counts.push(channels.length);
-    }
-    const results = await Promise.all([...perNode].map(([index, batch]) => this.#push(index, batch.pushes, batch.counts)));
-    return { dropped: results.reduce((a, b) => a + b, 0) };
+    const { own, queues } = splitMembers(members, this.processToken, this.#serveHere);
+    let dropped = 0;
+    if (queues.size > 0) {
+      const encoded = encodeMessage(sealed.message);
+      const perNode = new Map<number, { pushes: QueuePush[]; counts: number[] }>();
+      for (const [name, channels] of queues) {
+        const index = this.#store.indexFor(name);
+        let batch = perNode.get(index);
+        if (batch === undefined) perNode.set(index, (batch = { pushes: [], counts: [] }));
+        batch.pushes.push({ name, member: groupQueueMember(encoded, channels), capacity: this.capacityOf(channels[0]!) });
+        batch.counts.push(channels.length);
+      }
+      const results = await Promise.all([...perNode].map(([index, batch]) => this.#push(index, batch.pushes, batch.counts)));
+      dropped = results.reduce((a, b) => a + b, 0);
+    } else assertNoReservedKey(sealed.message);
+    // Own members only once Redis took the other copies: a groupSend that rejects has delivered nowhere.
+    return { dropped: dropped + this.#deliverOwnAll(own, sealed) };
+  }
+
+  /** Hand `sealed` to own channel `channel`; false when its buffer is full (a drop, as a full Redis queue was). */
+  #deliverOwn(channel: string, sealed: SealedMessage, expiresAt: number): boolean {
+    return this.#mailbox.deliver(channel, sealed, expiresAt, 'refuse');
+  }
+
+  /** Hand `sealed` to every own member; returns how many were full. */
+  #deliverOwnAll(own: readonly string[], sealed: SealedMessage): number {
+    if (own.length === 0) return 0;
+    const expiresAt = this.now() + this.expiryMs;
+    let dropped = 0;
+    for (const channel of own) if (!this.#deliverOwn(channel, sealed, expiresAt)) dropped++;
+    return dropped;
   }
 
   /** Push one batch to server `index`; returns how many members were full. */
   async #push(index: number, pushes: QueuePush[], counts: number[]): Promise<number> {
-    const flags = await this.#store.pushMany(index, pushes);
+    const pushed = this.#store.pushMany(index, pushes);
+    this.#notePushes(pushes);
+    const flags = await pushed;
     let dropped = 0;
     for (let i = 0; i < flags.length; i++) if (flags[i] === 1) dropped += counts[i]!;
     return dropped;
+  }
+
+  /** Remember the own queues among `pushes`, just issued with the store's latest score. */
+  #notePushes(pushes: ReadonlyArray<{ name: string }>): void {
+    for (const { name } of pushes) if (isOwnChannel(name, this.processToken)) this.#inRedis.pushed(name, this.#store.lastScore);
   }
 
   /**
@@ -220,7 +266,8 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
    * members read are still the group's (else it answers the current ones and
    * the send is tried again with them), stores the message and pushes it to
    * the queues on that server. Queues on other servers (several hosts only)
-   * get it after, stamped alike.
+   * get it after, stamped alike; own members last, stamped with the offset
+   * and epoch the script answered.
    */
   async #sendWithHistory(group: string, sealed: SealedMessage, members: string[], retention: ResolvedRetention): Promise<GroupSendResult> {
     const { count, body } = mapParts(encodeMessage(sealed.message));
@@ -232,7 +279,8 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
     for (let attempt = 1; ; attempt++) {
       const here: Array<{ name: string; channels: string[] }> = [];
       const elsewhere = new Map<number, Array<{ name: string; channels: string[] }>>();
-      for (const [name, channels] of byQueue(members)) {
+      const { own, queues } = splitMembers(members, this.processToken, this.#serveHere);
+      for (const [name, channels] of queues) {
         const index = this.#store.indexFor(name);
         if (index === groupIndex) here.push({ name, channels });
         else (elsewhere.get(index) ?? elsewhere.set(index, []).get(index)!).push({ name, channels });
@@ -257,11 +305,13 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
       for (const { channels } of here) args.push(asgiChannelEntry(channels));
       for (const { channels } of here) args.push(String(this.capacityOf(channels[0]!)));
       const queueKeys = here.map(({ name }) => this.prefix + name);
-      const reply = await node.eval<Array<number | string | string[]>>(
+      const sent = node.eval<Array<number | string | string[]>>(
         GROUP_SEND_HISTORY,
         [keys.stream, keys.meta, this.#groupKey(group), ...queueKeys],
         args as Array<string | Buffer>,
       );
+      this.#notePushes(here);
+      const reply = await sent;
       if (reply[0] === -1) {
         members = reply[1] as string[];
         continue;
@@ -287,6 +337,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
         );
         dropped += results.reduce((a, b) => a + b, 0);
       }
+      if (own.length > 0) dropped += this.#deliverOwnAll(own, extendSealed(sealed, { [HISTORY_OFFSET_KEY]: offset, [HISTORY_EPOCH_KEY]: epoch }));
       return { dropped, offset, epoch };
     }
   }
@@ -301,6 +352,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
 
   protected async doFlush(): Promise<void> {
     this.#leaves.clear();
+    this.#inRedis.clear();
     this.#mailbox.clear();
     this.#ledger.clear();
     await Promise.all(this.#nodes.map((node) => deleteByPrefix(node, this.prefix)));
