@@ -118,7 +118,7 @@ return 0
 // failover, which may lose the latest writes).
 //
 // An append does what keeps those rules and no more (each redis.call costs
-// about 1 us in the script, paid per groupSend): the missing-stream check
+// 1-4 us in the script, paid per groupSend): the missing-stream check
 // rides on XADD NOMKSTREAM instead of an EXISTS; trimming by age (exact
 // MINID) runs on every TRIM_EVERY-th offset only, since reads already skip
 // entries older than the ttl and MAXLEN ~ on every XADD bounds the length;
