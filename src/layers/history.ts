@@ -23,7 +23,10 @@ export const HISTORY_KEYS: readonly string[] = [HISTORY_OFFSET_KEY, HISTORY_EPOC
 export interface HistoryRetention {
   /** Messages kept (Redis trims approximately: it may keep up to about 100 more). Default 100. */
   size?: number;
-  /** Seconds a message stays in history. Default 300. */
+  /**
+   * Seconds a message stays in history: reads never return an older one (Redis
+   * removes them from storage on every 16th message of a group). Default 300.
+   */
   ttl?: number;
 }
 

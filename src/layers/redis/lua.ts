@@ -109,12 +109,25 @@ return 0
 //
 // A group's history is a stream plus a meta hash (fields e: epoch, o: latest
 // offset, t: time of the latest entry in ms, r: run_id of the server that
-// wrote it). Stream ids are `<ms>-<offset>`: time first, so MINID trims by
-// age, and the offset as the sequence, so it is recovered from the id. The
-// epoch starts afresh, with offset 0, whenever entries may be gone: the meta
-// is missing (flushed, evicted, expired), the stream is missing while the
-// meta says there were messages, or the server is not the one that wrote
-// the meta (a restart or a failover, which may lose the latest writes).
+// wrote it, x: time the keys' expiry was last pushed back). Stream ids are
+// `<ms>-<offset>`: time first, so MINID trims by age, and the offset as the
+// sequence, so it is recovered from the id. The epoch starts afresh, with
+// offset 0, whenever entries may be gone: the meta is missing (flushed,
+// evicted, expired), the stream is missing while the meta says there were
+// messages, or the server is not the one that wrote the meta (a restart or a
+// failover, which may lose the latest writes).
+//
+// An append does what keeps those rules and no more (each redis.call costs
+// 1-4 us in the script, paid per groupSend): the missing-stream check
+// rides on XADD NOMKSTREAM instead of an EXISTS; trimming by age (exact
+// MINID) runs on every TRIM_EVERY-th offset only, since reads already skip
+// entries older than the ttl and MAXLEN ~ on every XADD bounds the length;
+// the keys' expiry is pushed back to keep + keep/4 only once a quarter of
+// `keep` has passed since the last push, so they still outlive the latest
+// entry by at least `keep`.
+
+/** Appends between two trims of a group's history by age. */
+export const HISTORY_TRIM_EVERY = 16;
 
 const HISTORY_STATE = `
 local function history_state(stream, meta, candidate, runid, keep)
@@ -125,32 +138,56 @@ local function history_state(stream, meta, candidate, runid, keep)
     return epoch, tonumber(st[2]), st[3]
   end
   redis.call('DEL', stream)
-  redis.call('HSET', meta, 'e', candidate, 'o', 0, 't', 0, 'r', runid)
+  redis.call('HSET', meta, 'e', candidate, 'o', 0, 't', 0, 'r', runid, 'x', 0)
   redis.call('PEXPIRE', meta, keep)
   return candidate, 0, '0'
 end
 `;
 
 const HISTORY_APPEND = `
-local function u64(n)
-  local bytes = {}
-  for i = 8, 1, -1 do
-    bytes[i] = n % 256
-    n = math.floor(n / 256)
-  end
-  return '\\207' .. string.char(unpack(bytes))
+local function history_stamp(offset, epoch)
+  return '\\170__offset__' .. struct.pack('>BI8', 207, offset) .. '\\169__epoch__' .. string.char(160 + #epoch) .. epoch
 end
 
-local function history_append(stream, meta, epoch, offset, last, now, trim, size, keep, head, body)
-  offset = offset + 1
-  if tonumber(now) < tonumber(last) then now = last end
-  local stamp = '\\170__offset__' .. u64(offset) .. '\\169__epoch__' .. string.char(160 + #epoch) .. epoch
-  redis.call('XADD', stream, 'MAXLEN', '~', size, now .. '-' .. offset, 'm', head .. body .. stamp)
-  redis.call('XTRIM', stream, 'MINID', '~', trim)
-  redis.call('HSET', meta, 'o', offset, 't', now)
-  redis.call('PEXPIRE', stream, keep)
-  redis.call('PEXPIRE', meta, keep)
-  return offset, stamp
+local function history_append(stream, meta, candidate, runid, keep, now, trim, size, message)
+  local st = redis.call('HMGET', meta, 'e', 'o', 't', 'r', 'x')
+  local epoch, offset, stamp = st[1], 0, nil
+  if epoch and (runid == '' or st[4] == runid or st[4] == '') then
+    offset = tonumber(st[2]) + 1
+    if tonumber(now) < tonumber(st[3]) then now = st[3] end
+    stamp = history_stamp(offset, epoch)
+    local id = now .. '-' .. offset
+    local added
+    if offset == 1 then
+      added = redis.call('XADD', stream, 'MAXLEN', '~', size, id, 'm', message .. stamp)
+    else
+      added = redis.call('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', size, id, 'm', message .. stamp)
+    end
+    if not added then epoch = nil end
+  else
+    epoch = nil
+  end
+  local due = tonumber(st[5])
+  if epoch == nil then
+    redis.call('DEL', stream)
+    epoch, offset = candidate, 1
+    stamp = history_stamp(offset, epoch)
+    redis.call('XADD', stream, 'MAXLEN', '~', size, now .. '-1', 'm', message .. stamp)
+    due = nil
+  elseif offset % ${HISTORY_TRIM_EVERY} == 0 then
+    redis.call('XTRIM', stream, 'MINID', trim)
+  end
+  local quarter = math.floor(tonumber(keep) / 4)
+  if due == nil or tonumber(now) - due >= quarter or (st[4] == '' and runid ~= '') then
+    local owner = runid
+    if owner == '' then owner = st[4] or '' end
+    redis.call('HSET', meta, 'e', epoch, 'o', offset, 't', now, 'r', owner, 'x', now)
+    redis.call('PEXPIRE', stream, tonumber(keep) + quarter)
+    redis.call('PEXPIRE', meta, tonumber(keep) + quarter)
+  else
+    redis.call('HSET', meta, 'o', offset, 't', now)
+  end
+  return offset, epoch, stamp
 end
 `;
 
@@ -192,12 +229,10 @@ return {epoch, latest, entries}
  */
 export const GROUP_SEND_HISTORY = script(
   'group-send-history',
-  `${HISTORY_STATE}${HISTORY_APPEND}
+  `${HISTORY_APPEND}
 local members = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[7], '+inf')
 if ARGV[8] ~= '*' and redis.sha1hex(table.concat(members, '\\n')) ~= ARGV[8] then return {-1, members} end
-local epoch, offset, last = history_state(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
-local stamp
-offset, stamp = history_append(KEYS[1], KEYS[2], epoch, offset, last, ARGV[4], ARGV[5], ARGV[6], ARGV[3], ARGV[9], ARGV[10])
+local offset, epoch, stamp = history_append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[9] .. ARGV[10])
 local n = #KEYS - 3
 local out = {offset, epoch}
 for i = 1, n do
@@ -220,15 +255,14 @@ return out
  * publish it, stamped, in one step.
  * KEYS: stream, meta. ARGV: 1 candidate epoch, 2 run_id, 3 keep ms, 4 now ms,
  * 5 trim id, 6 size, 7 PUBLISH or SPUBLISH, 8 topic, 9 envelope header,
- * 10 map header, 11 map body. Returns {offset, epoch}.
+ * 10 the message map, its header counting the stamp's two entries (see
+ * `mapWithStampRoom`). Returns {offset, epoch}.
  */
 export const PUBLISH_HISTORY = script(
   'publish-history',
-  `${HISTORY_STATE}${HISTORY_APPEND}
-local epoch, offset, last = history_state(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
-local stamp
-offset, stamp = history_append(KEYS[1], KEYS[2], epoch, offset, last, ARGV[4], ARGV[5], ARGV[6], ARGV[3], ARGV[10], ARGV[11])
-redis.call(ARGV[7], ARGV[8], ARGV[9] .. ARGV[10] .. ARGV[11] .. stamp)
+  `${HISTORY_APPEND}
+local offset, epoch, stamp = history_append(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[10])
+redis.call(ARGV[7], ARGV[8], ARGV[9] .. ARGV[10] .. stamp)
 return {offset, epoch}
 `,
 );

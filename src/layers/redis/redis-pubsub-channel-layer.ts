@@ -26,10 +26,10 @@ import type { GroupHistory, GroupHistoryOptions, ResolvedRetention } from '../hi
 import { HISTORY_EPOCH_KEY, HISTORY_OFFSET_KEY } from '../history';
 import { extendSealed, type SealedMessage } from '../message';
 import { isProcessLocal, nonLocalName } from '../names';
-import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, mapHeader, mapParts, queueMember, queueMemberFor } from './codec';
+import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, queueMember, queueMemberFor } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { LocalMailbox } from './local-mailbox';
-import { EpochSource, historyKeys, keepMs, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
+import { EpochSource, historyKeys, keepMs, mapWithStampRoom, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, HISTORY_READ, PUBLISH_HISTORY, PUBLISH_OR_QUEUE } from './lua';
 import { MembershipLedger } from './membership-ledger';
 import { PendingLeaves } from './pending-leaves';
@@ -359,8 +359,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   /** A group send with history: one script stores the message and publishes it stamped; local members get it after. */
   async #sendWithHistory(group: string, sealed: SealedMessage, retention: ResolvedRetention): Promise<GroupSendResult> {
     const now = this.now();
-    const { count, body } = mapParts(encodeMessage(sealed.message));
-    const head = mapHeader(count + 2);
+    const message = mapWithStampRoom(encodeMessage(sealed.message));
     const topic = this.#groupTopic(group);
     const keys = historyKeys(this.prefix, group, topic);
     const stored = this.#transport.eval<[number, string]>(
@@ -377,8 +376,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         this.#publishCommand,
         topic,
         writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, ''),
-        head,
-        body,
+        message,
       ],
     );
     const named = this.#namedMembers(group, now);
@@ -386,7 +384,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     let dropped = this.#fanOut(group, extendSealed(sealed, { [HISTORY_OFFSET_KEY]: offset, [HISTORY_EPOCH_KEY]: epoch }), now);
     if (namedMembers.length > 0) {
       const store = this.#store!;
-      const stamped = Buffer.concat([head, body, historyStamp(offset, epoch)]);
+      const stamped = Buffer.concat([message, historyStamp(offset, epoch)]);
       const results = await Promise.all(namedMembers.map((name) => store.push(name, queueMember(stamped), this.capacityOf(name))));
       for (const pushed of results) if (!pushed) dropped++;
     }
