@@ -27,6 +27,8 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
   readonly #timing: ConnectionTiming;
   readonly #listener: PayloadListener;
   readonly #topics = new Set<string>();
+  /** Subscriptions on their way, by topic: a later subscriber of the topic waits for the same one. */
+  readonly #subscribing = new Map<string, Promise<void>>();
   readonly #connecting: Promise<void>;
   #up = false;
   // Set by the first connect that succeeds: from then on, only a probe brings the transport back up.
@@ -88,10 +90,15 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
   }
 
   async subscribe(_route: string, topic: string): Promise<void> {
-    if (this.#topics.has(topic)) return;
+    if (this.#topics.has(topic)) return this.#subscribing.get(topic);
     this.#topics.add(topic);
-    await this.#ready();
-    await this.#serially(() => this.#call(() => this.#cluster.sSubscribe(topic, this.#listener, true)));
+    const subscribed = this.#ready().then(() => this.#serially(() => this.#call(() => this.#cluster.sSubscribe(topic, this.#listener, true))));
+    this.#subscribing.set(topic, subscribed);
+    try {
+      await subscribed;
+    } finally {
+      if (this.#subscribing.get(topic) === subscribed) this.#subscribing.delete(topic);
+    }
   }
 
   async unsubscribe(_route: string, topic: string): Promise<void> {
