@@ -13,7 +13,7 @@ import { Harness } from '../contract/harness';
 import { historyCases } from '../contract/cases/history';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
 import { startThrowawayCluster, type ThrowawayCluster } from '../setup/redis-server';
-import { testPrefix, within } from './redis-helpers';
+import { nextEvent, testPrefix, within } from './redis-helpers';
 import { scaled } from '../setup/calibrate';
 
 jest.setTimeout(scaled(40_000));
@@ -128,6 +128,30 @@ it('never unsubscribes a topic it keeps: one subscribed while the first connecti
     expect(await within(layer.receive(channel), `direct message ${i}`)).toEqual({ type: 'direct', i });
   }
   expect(await commandCalls('sunsubscribe')).toBe(unsubscribed);
+});
+
+it('after its connections are killed, reports the loss, subscribes its topics again and delivers', async () => {
+  const prefix = testPrefix('cluster-loss');
+  const layer = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix });
+  const sender = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix });
+  layers.push(layer, sender);
+  const channel = await layer.newChannel();
+  await layer.groupAdd('room', channel);
+  const disconnected = nextEvent(layer, 'disconnected');
+  const reconnected = nextEvent(layer, 'reconnected');
+  for (const server of cluster.servers) {
+    const client = createClient({ url: server.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    await client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    client.destroy();
+  }
+  await disconnected;
+  await reconnected;
+  await sender.groupSend('room', { type: 'news' });
+  await sender.send(channel, { type: 'direct' });
+  expect(await within(layer.receive(channel), 'the group message after the loss')).toEqual({ type: 'news' });
+  expect(await within(layer.receive(channel), 'the direct message after the loss')).toEqual({ type: 'direct' });
 });
 
 describe('the history contract on Redis Cluster', () => {
