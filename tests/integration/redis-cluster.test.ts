@@ -4,11 +4,16 @@
  * spread over the masters; groups and direct sends work across layers.
  */
 import { createClient } from 'redis';
+import { JsonWebsocketConsumer } from '../../src/consumers/json-websocket-consumer';
+import { sinceFromQuery } from '../../src/consumers/history-since';
+import { closeChannelLayers, configureChannelLayers } from '../../src/layers/registry';
+import { URLRouter, path } from '../../src/routing/url-router';
+import { closeAll, connectClient, startServer } from '../helpers';
 import { Harness } from '../contract/harness';
 import { historyCases } from '../contract/cases/history';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
 import { startThrowawayCluster, type ThrowawayCluster } from '../setup/redis-server';
-import { testPrefix, within } from './redis-helpers';
+import { nextEvent, testPrefix, within } from './redis-helpers';
 import { scaled } from '../setup/calibrate';
 
 jest.setTimeout(scaled(40_000));
@@ -92,6 +97,63 @@ it('stores and publishes a history group message in one script in the topic slot
   }
 });
 
+/** How many times the masters and replicas of the cluster have run `command` so far. */
+async function commandCalls(command: string): Promise<number> {
+  let calls = 0;
+  for (const server of cluster.servers) {
+    const client = createClient({ url: server.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    const stats = await client.info('commandstats');
+    client.destroy();
+    calls += Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+  }
+  return calls;
+}
+
+it('never unsubscribes a topic it keeps: one subscribed while the first connection is set up stays subscribed', async () => {
+  // The connection's setup reports each node ready; that report must not resubscribe the topics
+  // (unsubscribe, then subscribe again): what is published in between would be lost to this process.
+  const unsubscribed = await commandCalls('sunsubscribe');
+  const prefix = testPrefix('cluster-setup');
+  const layer = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix });
+  const sender = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix });
+  layers.push(layer, sender);
+  const channel = await layer.newChannel(); // its inbox topic is subscribed while the layer connects
+  await layer.groupAdd('room', channel);
+  for (let i = 0; i < 20; i++) {
+    await sender.groupSend('room', { type: 'news', i });
+    await sender.send(channel, { type: 'direct', i });
+    expect(await within(layer.receive(channel), `group message ${i}`)).toEqual({ type: 'news', i });
+    expect(await within(layer.receive(channel), `direct message ${i}`)).toEqual({ type: 'direct', i });
+  }
+  expect(await commandCalls('sunsubscribe')).toBe(unsubscribed);
+});
+
+it('after its connections are killed, reports the loss, subscribes its topics again and delivers', async () => {
+  const prefix = testPrefix('cluster-loss');
+  const layer = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix });
+  const sender = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix });
+  layers.push(layer, sender);
+  const channel = await layer.newChannel();
+  await layer.groupAdd('room', channel);
+  const disconnected = nextEvent(layer, 'disconnected');
+  const reconnected = nextEvent(layer, 'reconnected');
+  for (const server of cluster.servers) {
+    const client = createClient({ url: server.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    await client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    client.destroy();
+  }
+  await disconnected;
+  await reconnected;
+  await sender.groupSend('room', { type: 'news' });
+  await sender.send(channel, { type: 'direct' });
+  expect(await within(layer.receive(channel), 'the group message after the loss')).toEqual({ type: 'news' });
+  expect(await within(layer.receive(channel), 'the direct message after the loss')).toEqual({ type: 'direct' });
+});
+
 describe('the history contract on Redis Cluster', () => {
   // The conformance suite's history cases (retention by size and ttl, epochs, flush, recovery
   // answers, two processes sharing one history), with every stream in its group's slot.
@@ -103,4 +165,78 @@ describe('the history contract on Redis Cluster', () => {
   });
   afterEach(() => harness.closeAll());
   historyCases(harness);
+});
+
+describe('recovery on Redis Cluster', () => {
+  // The history-recovery suite's exactly-once check (tests/integration/history-recovery.test.ts),
+  // here with the stream and the group in their slot of a cluster.
+  class Chat extends JsonWebsocketConsumer {
+    static override channelLayerAlias = 'cluster-recovery';
+
+    override async connect(): Promise<void> {
+      const join = await this.groupAdd('chat_room', { since: sinceFromQuery(this.scope), last: 0 });
+      await this.accept();
+      await this.sendJson({ type: 'joined', recovered: join.recovered, epoch: join.epoch, offset: join.offset, replayed: join.replayed });
+    }
+
+    async chatMessage(event: { n: number; __offset__: number; __epoch__: string }): Promise<void> {
+      await this.sendJson({ n: event.n, offset: event.__offset__, epoch: event.__epoch__ });
+    }
+  }
+
+  afterEach(async () => {
+    await closeAll();
+    await closeChannelLayers();
+    configureChannelLayers(null);
+  });
+
+  it('a client that keeps reconnecting with since gets every message once, in order, while another process broadcasts', async () => {
+    const MESSAGES = 200;
+    const PER_CONNECTION = 29;
+    const prefix = testPrefix('cluster-recovery');
+    const history = [['chat_*', { size: 1000, ttl: 300 }]] as const;
+    const serverLayer = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix, history });
+    const senderLayer = new RedisPubSubChannelLayer({ hosts: cluster.urls, cluster: true, prefix, history });
+    layers.push(senderLayer);
+    configureChannelLayers({ 'cluster-recovery': serverLayer });
+    const server = await startServer(URLRouter([path('ws/chat/', Chat.asApp())]));
+
+    let client = await connectClient(`${server.url}/ws/chat/`);
+    const first = await client.nextJson<{ recovered: boolean; epoch: string; offset: number }>();
+    expect(first).toMatchObject({ type: 'joined', recovered: true, offset: 0 });
+    let sending = true;
+    const broadcasting = (async () => {
+      for (let n = 1; n <= MESSAGES && sending; n++) {
+        await senderLayer.groupSend('chat_room', { type: 'chat.message', n });
+        // Paced so that messages keep coming while the client is away.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    })();
+    const received: number[] = [];
+    let since = { offset: first.offset, epoch: first.epoch };
+    let reconnects = 0;
+    let replayed = 0;
+    try {
+      while (received.at(-1) !== MESSAGES) {
+        for (let i = 0; i < PER_CONNECTION && received.at(-1) !== MESSAGES; i++) {
+          const frame = await client.nextJson<{ n: number; offset: number; epoch: string }>(scaled(10_000));
+          received.push(frame.n);
+          since = { offset: frame.offset, epoch: frame.epoch };
+        }
+        if (received.at(-1) === MESSAGES) break;
+        await client.close();
+        client = await connectClient(`${server.url}/ws/chat/?since_offset=${since.offset}&since_epoch=${encodeURIComponent(since.epoch)}`);
+        const joined = await client.nextJson<{ recovered: boolean; replayed: number }>();
+        expect(joined).toMatchObject({ type: 'joined', recovered: true });
+        replayed += joined.replayed;
+        reconnects++;
+      }
+    } finally {
+      sending = false;
+      await broadcasting;
+    }
+    expect(received).toEqual(Array.from({ length: MESSAGES }, (_, i) => i + 1));
+    expect(reconnects).toBeGreaterThanOrEqual(5);
+    expect(replayed).toBeGreaterThan(0);
+  });
 });

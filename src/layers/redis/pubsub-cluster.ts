@@ -27,8 +27,13 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
   readonly #timing: ConnectionTiming;
   readonly #listener: PayloadListener;
   readonly #topics = new Set<string>();
+  /** Subscriptions on their way, by topic: a later subscriber of the topic waits for the same one. */
+  readonly #subscribing = new Map<string, Promise<void>>();
   readonly #connecting: Promise<void>;
   #up = false;
+  // Set by the first connect that succeeds: from then on, only a probe brings the transport back up.
+  #connected = false;
+  #probing = false;
   #closed = false;
   #chain: Promise<unknown> = Promise.resolve();
   #lastError: Error | undefined;
@@ -52,9 +57,15 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
     // Without a listener an 'error' event would crash the process.
     this.#cluster.on('error', (error: Error) => this.#lost(error));
     this.#cluster.on('node-error', (error: Error) => this.#lost(error));
-    this.#cluster.on('node-ready', () => void this.#probe());
+    // A node that is ready again may end an outage. During the first connect every node reports
+    // ready too, but then the 'up' comes from connect() below, and a probe would resubscribe
+    // (unsubscribe, subscribe) topics subscribed meanwhile: what is published in the gap is lost.
+    this.#cluster.on('node-ready', () => {
+      if (this.#connected) void this.#probe();
+    });
     this.#connecting = this.#cluster.connect().then(
       () => {
+        this.#connected = true;
         this.#up = true;
         this.emit('up', 0, { first: true, restarted: false });
       },
@@ -79,10 +90,15 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
   }
 
   async subscribe(_route: string, topic: string): Promise<void> {
-    if (this.#topics.has(topic)) return;
+    if (this.#topics.has(topic)) return this.#subscribing.get(topic);
     this.#topics.add(topic);
-    await this.#ready();
-    await this.#serially(() => this.#call(() => this.#cluster.sSubscribe(topic, this.#listener, true)));
+    const subscribed = this.#ready().then(() => this.#serially(() => this.#call(() => this.#cluster.sSubscribe(topic, this.#listener, true))));
+    this.#subscribing.set(topic, subscribed);
+    try {
+      await subscribed;
+    } finally {
+      if (this.#subscribing.get(topic) === subscribed) this.#subscribing.delete(topic);
+    }
   }
 
   async unsubscribe(_route: string, topic: string): Promise<void> {
@@ -178,21 +194,29 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
     void this.#probe();
   }
 
-  /** After a loss: once a PING goes through again, re-subscribe every topic and report `up`. */
+  /**
+   * After a loss: once a PING goes through again, re-subscribe every topic and report `up`. One
+   * probe at a time; its (un)subscriptions queue with subscribe/unsubscribe instead of
+   * interleaving with them.
+   */
   async #probe(): Promise<void> {
-    if (this.#up || this.#closed) return;
+    if (this.#up || this.#closed || this.#probing) return;
+    this.#probing = true;
     try {
       await this.#cluster.sendCommand(undefined, true, ['PING'] as never, { timeout: this.#timing.commandTimeout });
-      const topics = [...this.#topics];
-      for (const topic of topics) {
-        await this.#cluster.sUnsubscribe(topic, this.#listener, true).catch(() => undefined);
-        await this.#cluster.sSubscribe(topic, this.#listener, true);
-      }
+      await this.#serially(async () => {
+        for (const topic of [...this.#topics]) {
+          await this.#cluster.sUnsubscribe(topic, this.#listener, true).catch(() => undefined);
+          await this.#cluster.sSubscribe(topic, this.#listener, true);
+        }
+      });
     } catch (error) {
       this.#lastError = error instanceof Error ? error : new Error(String(error));
       const timer = setTimeout(() => void this.#probe(), this.#timing.retryMaxDelay);
       timer.unref();
       return;
+    } finally {
+      this.#probing = false;
     }
     if (this.#up || this.#closed) return;
     this.#up = true;

@@ -36,6 +36,7 @@ export interface PubSubTransport extends EventEmitter<TransportEvents> {
    */
   isUp(route: string): boolean;
   publish(route: string, topic: string, payload: Buffer): Promise<number>;
+  /** Resolves once the subscription is in force, for every caller (also one that finds it in flight). */
   subscribe(route: string, topic: string): Promise<void>;
   unsubscribe(route: string, topic: string): Promise<void>;
   command<T = unknown>(route: string, args: readonly Arg[], buffers?: boolean): Promise<T>;
@@ -52,6 +53,8 @@ export class NodesTransport extends EventEmitter<TransportEvents> implements Pub
   readonly #nodes: readonly RedisNode[];
   readonly #listener: PayloadListener;
   readonly #topics: Array<Set<string>>;
+  /** Subscriptions on their way, by topic: a later subscriber of the topic waits for the same one. */
+  readonly #subscribing = new Map<string, Promise<void>>();
 
   constructor(nodes: readonly RedisNode[], listener: PayloadListener) {
     super();
@@ -83,10 +86,15 @@ export class NodesTransport extends EventEmitter<TransportEvents> implements Pub
   async subscribe(route: string, topic: string): Promise<void> {
     const index = this.indexFor(route);
     const topics = this.#topics[index]!;
-    if (topics.has(topic)) return;
+    if (topics.has(topic)) return this.#subscribing.get(topic);
     topics.add(topic);
-    const client = await this.#subscriber(index);
-    await client.subscribe(topic, this.#listener, true);
+    const subscribed = this.#subscriber(index).then((client) => client.subscribe(topic, this.#listener, true));
+    this.#subscribing.set(topic, subscribed);
+    try {
+      await subscribed;
+    } finally {
+      if (this.#subscribing.get(topic) === subscribed) this.#subscribing.delete(topic);
+    }
   }
 
   async unsubscribe(route: string, topic: string): Promise<void> {

@@ -478,7 +478,9 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     let members = this.#local.get(group);
     if (members === undefined) this.#local.set(group, (members = new Map()));
     members.set(channel, joinedAt);
-    if (members.size === 1) await this.#transport.subscribe(group, this.#groupTopic(group));
+    // Every member waits for the subscription, not only the first: a join that returned while it
+    // is on its way would miss what is published meanwhile (and read the history too early).
+    await this.#transport.subscribe(group, this.#groupTopic(group));
   }
 
   async #leaveLocal(group: string, channel: string): Promise<void> {
