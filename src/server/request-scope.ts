@@ -81,13 +81,23 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 
 function remote(req: IncomingMessage): Address | null {
   const { remoteAddress, remotePort } = req.socket;
-  return remoteAddress === undefined || remotePort === undefined ? null : { host: remoteAddress, port: remotePort };
+  // Node makes a new string per socket; clients behind one address (a proxy, a NAT) share one.
+  return remoteAddress === undefined || remotePort === undefined ? null : { host: intern(remoteAddress), port: remotePort };
 }
+
+// Every connection to one listener has the same local address: one frozen object for all of
+// them (the last one seen) instead of an object and a string per connection.
+let lastLocal: Address = Object.freeze({ host: '', port: 0 });
 
 function local(req: IncomingMessage): Address | null {
   const { localAddress, localPort } = req.socket;
-  return localAddress === undefined || localPort === undefined ? null : { host: localAddress, port: localPort };
+  if (localAddress === undefined || localPort === undefined) return null;
+  if (lastLocal.port !== localPort || lastLocal.host !== localAddress) lastLocal = Object.freeze({ host: localAddress, port: localPort });
+  return lastLocal;
 }
+
+// Most handshakes offer no subprotocol: one frozen empty list for them all.
+const NO_SUBPROTOCOLS: string[] = Object.freeze([]) as unknown as string[];
 
 function encrypted(req: IncomingMessage): boolean {
   return (req.socket as TLSSocket).encrypted === true;
@@ -154,17 +164,19 @@ export function checkUpgradeRequest(req: IncomingMessage): Refusal | null {
 export function websocketScopeOf(req: IncomingMessage): WebsocketScope | null {
   const target = splitTarget(req.url ?? '/');
   if (target === null) return null;
+  const offered = req.headers['sec-websocket-protocol'];
   return {
     type: 'websocket',
     scheme: encrypted(req) ? 'wss' : 'ws',
-    path: target.path,
-    rawPath: target.rawPath,
+    // Interned: every connection to one room, say, shares its path string.
+    path: intern(target.path),
+    rawPath: target.rawPath === target.path ? intern(target.path) : target.rawPath,
     queryString: target.queryString,
     headers: headersOf(req),
     client: remote(req),
     server: local(req),
     rootPath: '',
-    subprotocols: parseSubprotocols(req.headers['sec-websocket-protocol']) ?? [],
+    subprotocols: offered === undefined ? NO_SUBPROTOCOLS : (parseSubprotocols(offered) ?? []),
   };
 }
 
