@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Address, HttpScope, WebsocketScope } from '../application';
 import { HTTP_TOKEN } from '../http-token';
+import { CONNECTION_TAG } from '../symbols';
 
 /** A request the server refuses before calling the application. */
 export interface Refusal {
@@ -160,24 +161,27 @@ export function checkUpgradeRequest(req: IncomingMessage): Refusal | null {
   return null;
 }
 
-/** The scope of a WebSocket handshake, or null when the request target cannot be decoded. */
-export function websocketScopeOf(req: IncomingMessage): WebsocketScope | null {
+/**
+ * The scope of a WebSocket handshake, or null when the request target cannot
+ * be decoded. `tag` (metrics on) goes in under CONNECTION_TAG.
+ */
+export function websocketScopeOf(req: IncomingMessage, tag?: object): WebsocketScope | null {
   const target = splitTarget(req.url ?? '/');
   if (target === null) return null;
   const offered = req.headers['sec-websocket-protocol'];
-  return {
-    type: 'websocket',
-    scheme: encrypted(req) ? 'wss' : 'ws',
-    // Interned: every connection to one room, say, shares its path string.
-    path: intern(target.path),
-    rawPath: target.rawPath === target.path ? intern(target.path) : target.rawPath,
-    queryString: target.queryString,
-    headers: headersOf(req),
-    client: remote(req),
-    server: local(req),
-    rootPath: '',
-    subprotocols: offered === undefined ? NO_SUBPROTOCOLS : (parseSubprotocols(offered) ?? []),
-  };
+  const scheme = encrypted(req) ? 'wss' : 'ws';
+  // Interned: every connection to one room, say, shares its path string.
+  const path = intern(target.path);
+  const rawPath = target.rawPath === target.path ? path : target.rawPath;
+  const queryString = target.queryString;
+  const headers = headersOf(req);
+  const client = remote(req);
+  const server = local(req);
+  const subprotocols = offered === undefined ? NO_SUBPROTOCOLS : (parseSubprotocols(offered) ?? []);
+  // Two literals, not the tag added afterwards (a property array of its own: 32 B more per
+  // connection) nor a spread plus the tag (a hidden class per copy: about 400 B). v8, Node 20.
+  if (tag === undefined) return { type: 'websocket', scheme, path, rawPath, queryString, headers, client, server, rootPath: '', subprotocols };
+  return { type: 'websocket', scheme, path, rawPath, queryString, headers, client, server, rootPath: '', subprotocols, [CONNECTION_TAG]: tag };
 }
 
 /** The scope of a plain HTTP request, or null when the request target cannot be decoded. */
