@@ -8,27 +8,43 @@
  * Also the empty process loading one piece more at a time (`--stages`), to
  * say what the loader, the library and each peer dependency cost a process.
  *
- *   npx tsx bench/demo-memory.ts [connections=2000] [--stages] [--heap-snapshots DIR] [--loader tsx|tsc]
+ *   npx tsx bench/demo-memory.ts [connections=2000] [--stages] [--heap-snapshots DIR] [--loader tsx|tsc] [--semi-space MiB]
  *
  * Loopback only, port 0, every process stopped at the end; the clients run in
- * a forked process so their memory is not counted. The demo is loaded from
- * `switchyard-channels`, i.e. dist/: run `npm run build` after changing src/.
+ * a forked process so their memory is not counted. Under tsx the demo loads
+ * `switchyard-channels` from src/ (tsconfig paths, as `npm run demo` does);
+ * with `--loader tsc` from dist/: run `npm run build` after changing src/.
+ * Heap figures are V8's used heap after a full GC; RSS moves with the size
+ * V8 gives its young generation at that moment (see `--semi-space`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeHeapSnapshot } from 'node:v8';
 import WebSocket from 'ws';
 
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+// `--semi-space N`: V8's young generation held at N MiB per semi-space in the server processes. By
+// default it is sized by V8 from the recent allocation rate, so the RSS of a sample depends on
+// what the process did just before (a handshake burst grows it by tens of MiB) more than on what
+// it holds: with it fixed, RSS per connection is the old generation's and the native share.
+const SEMI_SPACE = option('--semi-space');
 // `--loader tsc`: TypeScript's own emit (bench/lib/transpile-register.js) instead of tsx, to tell the loader's share.
 const LOADER = [
   '--expose-gc',
+  ...(SEMI_SPACE === undefined ? [] : [`--min-semi-space-size=${SEMI_SPACE}`, `--max-semi-space-size=${SEMI_SPACE}`]),
   '--require',
-  process.argv.includes('--loader') && process.argv[process.argv.indexOf('--loader') + 1] === 'tsc' ? require.resolve('./lib/transpile-register.js') : 'tsx/cjs',
+  option('--loader') === 'tsc' ? require.resolve('./lib/transpile-register.js') : 'tsx/cjs',
 ];
 const ROOMS = 20;
 
 interface Sample {
   rss: number;
   heapUsed: number;
+  /** V8's committed heap: what of RSS the heap holds, used or not. */
+  heapTotal: number;
   external: number;
 }
 
@@ -36,7 +52,7 @@ function fullGcSample(): Sample {
   const gc = (globalThis as { gc?: () => void }).gc!;
   for (let i = 0; i < 4; i++) gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
 }
 
 // ------------------------------------------------------------------ server child
@@ -213,7 +229,15 @@ async function holdClients(port: number, count: number, whileHeld: () => Promise
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KB`;
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
-async function measure(kind: 'raw' | 'demo', count: number): Promise<{ empty: Sample; rssPerConn: number; heapPerConn: number; externalPerConn: number }> {
+interface PerConnection {
+  empty: Sample;
+  rssPerConn: number;
+  heapPerConn: number;
+  heapTotalPerConn: number;
+  externalPerConn: number;
+}
+
+async function measure(kind: 'raw' | 'demo', count: number): Promise<PerConnection> {
   const { child, port } = await startChild(kind);
   try {
     const empty = await memoryOf(child);
@@ -231,6 +255,7 @@ async function measure(kind: 'raw' | 'demo', count: number): Promise<{ empty: Sa
       empty,
       rssPerConn: (after.rss - before.rss) / count,
       heapPerConn: (after.heapUsed - before.heapUsed) / count,
+      heapTotalPerConn: (after.heapTotal - before.heapTotal) / count,
       externalPerConn: (after.external - before.external) / count,
     };
   } finally {
@@ -245,8 +270,11 @@ async function main(): Promise<void> {
   const raw = await measure('raw', count);
   const demo = await measure('demo', count);
   rows.push(`idle connections: ${count} in ${ROOMS} rooms (ws/chat/<room>/?name=…), clients in another process; loader: node ${LOADER.join(' ')}`);
-  rows.push(`raw ws : empty RSS ${mib(raw.empty.rss)} heap ${mib(raw.empty.heapUsed)}; per connection RSS ${kb(raw.rssPerConn)} heap ${kb(raw.heapPerConn)} external ${kb(raw.externalPerConn)}`);
-  rows.push(`demo   : empty RSS ${mib(demo.empty.rss)} heap ${mib(demo.empty.heapUsed)}; per connection RSS ${kb(demo.rssPerConn)} heap ${kb(demo.heapPerConn)} external ${kb(demo.externalPerConn)}`);
+  const line = (m: PerConnection): string =>
+    `empty RSS ${mib(m.empty.rss)} heap ${mib(m.empty.heapUsed)}; per connection RSS ${kb(m.rssPerConn)} heap ${kb(m.heapPerConn)} ` +
+    `(committed ${kb(m.heapTotalPerConn)}) external ${kb(m.externalPerConn)}`;
+  rows.push(`raw ws : ${line(raw)}`);
+  rows.push(`demo   : ${line(demo)}`);
   rows.push(`demo - raw per connection: RSS +${kb(demo.rssPerConn - raw.rssPerConn)} heap +${kb(demo.heapPerConn - raw.heapPerConn)}`);
   if (process.argv.includes('--stages')) {
     for (const stage of ['none', 'ws', 'library', 'validation', 'metrics']) {

@@ -27,9 +27,8 @@ export class EventQueue<E> {
   // Created on the first event that has to wait: a listening queue never needs it.
   #items: Array<E | undefined> | null = null;
   #head = 0;
-  // Almost always one reader: a slot instead of an array per connection.
-  #waiter: ((event: E) => void) | null = null;
-  #moreWaiters: Array<(event: E) => void> | null = null;
+  // Readers waiting in `next()`: almost always one, held as is rather than in an array.
+  #waiting: ((event: E) => void) | Array<(event: E) => void> | null = null;
   #final: E | undefined;
   #deliver: EventDelivery<E, any> | null = null;
   #target: unknown = null;
@@ -76,7 +75,7 @@ export class EventQueue<E> {
   /** The listener's target (a consumer taking events by push), else null: names who owes an accept. */
   get reader(): unknown {
     // Through a middleware's relay (filterInbox): whoever reads the relayed inbox.
-    return this.#target instanceof InboxRelay ? this.#target.inner.reader : this.#target;
+    return this.#target instanceof InboxRelay ? this.#target.reader : this.#target;
   }
 
   /** True once `finish()` was called. */
@@ -92,12 +91,19 @@ export class EventQueue<E> {
       this.#deliver(this.#target, event);
       return;
     }
-    const waiter = this.#waiter;
-    if (waiter === null) {
+    const waiting = this.#waiting;
+    if (waiting === null) {
       (this.#items ??= []).push(event);
       return;
     }
-    this.#waiter = this.#moreWaiters?.shift() ?? null;
+    let waiter: (event: E) => void;
+    if (typeof waiting === 'function') {
+      waiter = waiting;
+      this.#waiting = null;
+    } else {
+      waiter = waiting.shift()!;
+      if (waiting.length === 0) this.#waiting = null;
+    }
     waiter(event);
   }
 
@@ -107,10 +113,10 @@ export class EventQueue<E> {
     this.push(event);
     this.#final = event;
     // Extra concurrent readers would otherwise wait forever.
-    const waiters = this.#waiter === null ? [] : [this.#waiter, ...(this.#moreWaiters ?? [])];
-    this.#waiter = null;
-    this.#moreWaiters = null;
-    for (const waiter of waiters) waiter(event);
+    const waiting = this.#waiting;
+    this.#waiting = null;
+    if (typeof waiting === 'function') waiting(event);
+    else if (waiting !== null) for (const waiter of waiting) waiter(event);
   }
 
   /** The next event, waiting for one if none is queued. */
@@ -130,8 +136,10 @@ export class EventQueue<E> {
     }
     if (this.#final !== undefined) return Promise.resolve(this.#final);
     return new Promise<E>((resolve) => {
-      if (this.#waiter === null) this.#waiter = resolve;
-      else (this.#moreWaiters ??= []).push(resolve);
+      const waiting = this.#waiting;
+      if (waiting === null) this.#waiting = resolve;
+      else if (typeof waiting === 'function') this.#waiting = [waiting, resolve];
+      else waiting.push(resolve);
     });
   }
 
@@ -144,7 +152,7 @@ export class EventQueue<E> {
    * has a listener or a pending `next()`: keep reading with `next()` then.
    */
   listen<T>(deliver: EventDelivery<E, T>, target: T): boolean {
-    if (this.#deliver !== null || this.#waiter !== null) return false;
+    if (this.#deliver !== null || this.#waiting !== null) return false;
     if (this.size === 0 && this.#final !== undefined) deliver(target, this.#final);
     // A delivery may push more events: they queue until the backlog is out, so order holds.
     for (let items = this.#items; items !== null; items = this.#items) {
@@ -170,25 +178,27 @@ export type InboxFilter<E, S> = (state: S, event: E, inner: EventQueue<E>) => bo
 
 /**
  * A middleware's filter between the inbox behind its `receive` (outer) and
- * the one its inner application reads (inner). Started only when the inner
- * application takes events by push (`listenToInbox`); one object per
- * connection and shared functions, no closures.
+ * the one its inner application reads: the relay itself, so one object per
+ * connection (not a relay and a second queue) and shared functions, no
+ * closures. Fed by push only when the inner application takes events by
+ * push (`listenToInbox`).
  */
-class InboxRelay {
+class InboxRelay<E> extends EventQueue<E> {
   constructor(
-    readonly outer: EventQueue<any>,
-    readonly inner: EventQueue<any>,
-    readonly filter: InboxFilter<any, any>,
+    readonly outer: EventQueue<E>,
+    readonly filter: InboxFilter<E, any>,
     readonly state: unknown,
-  ) {}
+  ) {
+    super(InboxRelay.forwardConsumed, outer);
+  }
 
   /** Push from the outer inbox from now on; false when it already has a reader (then pull). */
   start(): boolean {
     return this.outer.listen(InboxRelay.deliver, this);
   }
 
-  static deliver(relay: InboxRelay, event: unknown): void {
-    if (!relay.filter(relay.state, event, relay.inner)) relay.outer.consumed();
+  static deliver(relay: InboxRelay<any>, event: unknown): void {
+    if (!relay.filter(relay.state, event, relay)) relay.outer.consumed();
   }
 
   /** The inner reader handled an event it was passed: so, for the outer inbox, has the relay. */
@@ -211,16 +221,15 @@ class InboxRelay {
 export function filterInbox<E, S>(receive: () => Promise<E>, filter: InboxFilter<E, S>, state: S): (() => Promise<E>) | null {
   const outer = (receive as unknown as Record<symbol, unknown>)[INBOX];
   if (!(outer instanceof EventQueue)) return null;
-  const inner = new EventQueue<E>(InboxRelay.forwardConsumed, outer);
-  const relay = new InboxRelay(outer, inner, filter, state);
+  const relay = new InboxRelay<E>(outer as EventQueue<E>, filter, state);
   const pull = async (): Promise<E> => {
-    while (inner.size === 0 && !inner.finished) {
+    while (relay.size === 0 && !relay.finished) {
       const event = await receive();
-      filter(state, event, inner);
+      filter(state, event, relay);
     }
-    return inner.next();
+    return relay.next();
   };
-  (pull as unknown as Record<symbol, InboxRelay>)[INBOX] = relay;
+  (pull as unknown as Record<symbol, InboxRelay<E>>)[INBOX] = relay;
   return pull;
 }
 
@@ -241,13 +250,13 @@ export function markInbox<F extends Function>(receive: F, queue: EventQueue<any>
 export function listenToInbox<E, T>(receive: unknown, deliver: EventDelivery<E, T>, target: T): EventQueue<E> | null {
   const marked = typeof receive === 'function' ? (receive as unknown as Record<symbol, unknown>)[INBOX] : undefined;
   // A relay is started here, so that one pulled instead never has an outer inbox pushing into it.
-  const queue = marked instanceof InboxRelay && marked.start() ? marked.inner : marked;
-  return queue instanceof EventQueue && queue.listen(deliver as EventDelivery<unknown, T>, target) ? (queue as EventQueue<E>) : null;
+  if (marked instanceof InboxRelay && !marked.start()) return null;
+  return marked instanceof EventQueue && marked.listen(deliver as EventDelivery<unknown, T>, target) ? (marked as EventQueue<E>) : null;
 }
 
 /** True when `receive` reads an inbox a consumer can take its events from by push (the server's and the communicators' do). */
 export function hasInbox(receive: unknown): boolean {
   if (typeof receive !== 'function') return false;
   const marked = (receive as unknown as Record<symbol, unknown>)[INBOX];
-  return marked instanceof EventQueue || marked instanceof InboxRelay;
+  return marked instanceof EventQueue;
 }

@@ -60,16 +60,32 @@ export abstract class BaseMiddleware {
   }
 
   /** Handle one connection: copy the scope with the added keys and call `inner`. */
-  async call(scope: Scope, receive: Receive, send: Send): Promise<void> {
-    const added = await this.extendScope(scope);
-    // Object.assign, not spread: see the note in routing/url-router.ts (one hidden class per copy).
-    return this.inner(Object.assign({}, scope, added) as Scope, receive, send);
+  call(scope: Scope, receive: Receive, send: Send): Promise<void> {
+    // Not `async`: an async call would hold one more pending promise (and its resolvers) per
+    // connection for the connection's whole life; with a synchronous extendScope the inner
+    // application's promise is returned as is.
+    try {
+      const added = this.extendScope(scope);
+      if (isThenable(added)) return Promise.resolve(added).then((keys) => this.inner(extended(scope, keys), receive, send));
+      return Promise.resolve(this.inner(extended(scope, added), receive, send));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** This middleware as an Application (the same function on every call). */
   asApp(): Application {
     return (this.#app ??= (scope, receive, send) => this.call(scope, receive, send));
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<ScopeAdditions> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+function extended(scope: Scope, added: ScopeAdditions): Scope {
+  // Object.assign, not spread: see the note in routing/url-router.ts (one hidden class per copy).
+  return Object.assign({}, scope, added) as Scope;
 }
 
 /** The scope's headers, or an empty record for scopes without headers (channel scopes). */

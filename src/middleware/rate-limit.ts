@@ -62,67 +62,78 @@ export class TokenBucket {
   }
 }
 
+/** What every connection of one middleware shares. */
+interface Limits {
+  rate: number;
+  burst: number;
+  closeMode: boolean;
+  errorInterval: number;
+  now: () => number;
+}
+
 class RateLimitMiddlewareImpl extends BaseMiddleware {
   static override displayName = 'RateLimitMiddleware';
-  readonly #rate: number;
-  readonly #burst: number;
-  readonly #close: boolean;
-  readonly #errorInterval: number;
-  readonly #now: () => number;
+  readonly #limits: Limits;
 
   constructor(inner: Application, options: RateLimitOptions) {
     super(inner);
     const o = options ?? ({} as RateLimitOptions);
-    this.#rate = positiveOption(o.messagesPerSecond, 'RateLimitMiddleware: options.messagesPerSecond');
-    this.#burst = o.burst === undefined ? Math.max(1, this.#rate) : positiveOption(o.burst, 'RateLimitMiddleware: options.burst');
-    if (this.#burst < 1) throw new InvalidOption('RateLimitMiddleware: options.burst must be at least 1');
+    const rate = positiveOption(o.messagesPerSecond, 'RateLimitMiddleware: options.messagesPerSecond');
+    const burst = o.burst === undefined ? Math.max(1, rate) : positiveOption(o.burst, 'RateLimitMiddleware: options.burst');
+    if (burst < 1) throw new InvalidOption('RateLimitMiddleware: options.burst must be at least 1');
     const onLimit = o.onLimit ?? 'close';
     if (onLimit !== 'close' && onLimit !== 'error-frame') {
       throw new InvalidOption(`RateLimitMiddleware: options.onLimit must be "close" or "error-frame", got ${JSON.stringify(onLimit)}`);
     }
-    this.#close = onLimit === 'close';
-    this.#errorInterval = o.errorFrameIntervalMs === undefined ? 1000 : Math.max(0, Number(o.errorFrameIntervalMs));
-    this.#now = o.now ?? (() => performance.now());
+    this.#limits = {
+      rate,
+      burst,
+      closeMode: onLimit === 'close',
+      errorInterval: o.errorFrameIntervalMs === undefined ? 1000 : Math.max(0, Number(o.errorFrameIntervalMs)),
+      now: o.now ?? (() => performance.now()),
+    };
   }
 
   override call(scope: Scope, receive: Receive, send: Send): Promise<void> {
     if (scope.type !== 'websocket') return this.inner(scope, receive, send);
     // Per-connection state lives in this call, never on the shared instance.
-    const state: LimitState = {
-      bucket: new TokenBucket(this.#rate, this.#burst, this.#now()),
-      now: this.#now,
-      closeMode: this.#close,
-      errorInterval: this.#errorInterval,
-      lastErrorFrame: -Infinity,
-      closed: false,
-      send,
-    };
-    const limitedSend: Send = (event: Event) => {
-      // After the limiter closed the socket the inner app may still try to
-      // send (its disconnect handler runs); there is nobody to send to.
-      if (state.closed) return RESOLVED;
-      return send(event);
-    };
+    const state = new LimitState(this.#limits, send);
     // Filtered by push when the server's inbox is behind `receive`: a consumer
     // inside keeps taking its events by push (idle memory per connection).
     const limitedReceive = filterInbox(receive, limit, state) ?? pulledThrough(receive, state);
-    return this.inner(scope, limitedReceive as Receive, limitedSend);
+    // A bound method, not a closure: see WebsocketConnection's constructor (idle memory per connection).
+    return this.inner(scope, limitedReceive as Receive, state.limitedSend.bind(state));
   }
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const ignore = (): void => {};
 
-/** One connection's limiter. */
-interface LimitState {
-  bucket: TokenBucket;
-  now: () => number;
-  closeMode: boolean;
-  errorInterval: number;
-  lastErrorFrame: number;
+/** One connection's limiter: its bucket, and what it shares with the middleware's other connections. */
+class LimitState {
+  readonly limits: Limits;
+  /**
+   * Made at the first frame: a bucket is full until then either way, and an idle
+   * connection then holds no bucket and no timestamps (about 70 B, v8 heap, Node 20).
+   */
+  bucket: TokenBucket | null = null;
+  lastErrorFrame: number | null = null;
   /** The limiter closed the connection: everything after passes through (the inner app has had its disconnect). */
-  closed: boolean;
-  send: Send;
+  closed = false;
+  readonly send: Send;
+
+  constructor(limits: Limits, send: Send) {
+    this.limits = limits;
+    this.send = send;
+  }
+
+  /** The inner application's `send` (bound to this state). */
+  limitedSend(event: Event): Promise<void> {
+    // After the limiter closed the socket the inner app may still try to
+    // send (its disconnect handler runs); there is nobody to send to.
+    if (this.closed) return RESOLVED;
+    return this.send(event);
+  }
 }
 
 /**
@@ -135,12 +146,12 @@ function limit(state: LimitState, event: Event, inner: EventQueue<Event>): boole
     inner.push(event);
     return true;
   }
-  const t = state.now();
-  if (state.bucket.take(t)) {
+  const t = state.limits.now();
+  if ((state.bucket ??= new TokenBucket(state.limits.rate, state.limits.burst, t)).take(t)) {
     inner.push(event);
     return true;
   }
-  if (state.closeMode) {
+  if (state.limits.closeMode) {
     instrumentation.rateLimitHits.close++;
     state.closed = true;
     const error = new RateLimited();
@@ -152,7 +163,7 @@ function limit(state: LimitState, event: Event, inner: EventQueue<Event>): boole
     return true;
   }
   instrumentation.rateLimitHits.errorFrame++;
-  if (t - state.lastErrorFrame >= state.errorInterval) {
+  if (state.lastErrorFrame === null || t - state.lastErrorFrame >= state.limits.errorInterval) {
     state.lastErrorFrame = t;
     state.send({ type: 'websocket.send', text: RATE_LIMITED_FRAME }).then(ignore, ignore);
   }

@@ -39,6 +39,7 @@ export interface PresenceChange extends PresenceMember {
 export type PresenceEntry = [group: string, member: string, connection: string, meta: PresenceMeta, at: number];
 
 interface ConnectionEntry {
+  connection: string;
   meta: PresenceMeta;
   at: number;
 }
@@ -49,7 +50,13 @@ interface MemberIndex {
   at: number;
 }
 
-type Members = Map<string, Map<string, ConnectionEntry>>;
+/**
+ * A member's connections on one node. Usually one (a tab): that entry itself
+ * rather than a Map holding it, which costs about 130 B more per tracked
+ * connection (v8 heap, Node 20; bench/demo-memory.ts). A Map from the second on.
+ */
+type Connections = ConnectionEntry | Map<string, ConnectionEntry>;
+type Members = Map<string, Connections>;
 type NodeGroups = Map<string, Members>;
 
 const EMPTY_META: PresenceMeta = Object.freeze({});
@@ -65,10 +72,12 @@ export class PresenceState {
     if (groups === undefined) this.#nodes.set(node, (groups = new Map()));
     let members = groups.get(group);
     if (members === undefined) groups.set(group, (members = new Map()));
-    let connections = members.get(member);
-    if (connections === undefined) members.set(member, (connections = new Map()));
-    const existing = connections.get(connection);
-    connections.set(connection, { meta, at });
+    const connections = members.get(member);
+    const existing = connections === undefined ? undefined : entryOf(connections, connection);
+    const added: ConnectionEntry = { connection, meta, at };
+    if (connections === undefined || (!(connections instanceof Map) && existing !== undefined)) members.set(member, added);
+    else if (connections instanceof Map) connections.set(connection, added);
+    else members.set(member, new Map([[connections.connection, connections], [connection, added]]));
 
     let byMember = this.#index.get(group);
     if (byMember === undefined) this.#index.set(group, (byMember = new Map()));
@@ -97,10 +106,13 @@ export class PresenceState {
     const groups = this.#nodes.get(node);
     const members = groups?.get(group);
     const connections = members?.get(member);
-    const removed = connections?.get(connection);
+    const removed = connections === undefined ? undefined : entryOf(connections, connection);
     if (removed === undefined) return false;
-    connections!.delete(connection);
-    if (connections!.size === 0) {
+    if (connections instanceof Map && connections.size > 2) connections.delete(connection);
+    else if (connections instanceof Map) {
+      connections.delete(connection);
+      members!.set(member, connections.values().next().value as ConnectionEntry);
+    } else {
       members!.delete(member);
       if (members!.size === 0) groups!.delete(group);
     }
@@ -124,7 +136,7 @@ export class PresenceState {
     if (groups === undefined) return;
     for (const [group, members] of groups) {
       for (const [member, connections] of members) {
-        for (const connection of [...connections.keys()]) this.remove(node, group, member, connection, changes);
+        for (const { connection } of entriesOf(connections)) this.remove(node, group, member, connection, changes);
       }
     }
     this.#nodes.delete(node);
@@ -138,7 +150,8 @@ export class PresenceState {
     const keep = new Set<string>();
     for (const [group, member, connection, meta, at] of entries) {
       keep.add(entryKey(group, member, connection));
-      const current = this.#nodes.get(node)?.get(group)?.get(member)?.get(connection);
+      const connections = this.#nodes.get(node)?.get(group)?.get(member);
+      const current = connections === undefined ? undefined : entryOf(connections, connection);
       if (current !== undefined && current.at === at && sameMeta(current.meta, meta)) continue;
       this.add(node, group, member, connection, meta, at, changes);
     }
@@ -147,7 +160,7 @@ export class PresenceState {
     const stale: Array<[string, string, string]> = [];
     for (const [group, members] of groups) {
       for (const [member, connections] of members) {
-        for (const connection of connections.keys()) {
+        for (const { connection } of entriesOf(connections)) {
           if (!keep.has(entryKey(group, member, connection))) stale.push([group, member, connection]);
         }
       }
@@ -162,7 +175,7 @@ export class PresenceState {
     if (groups === undefined) return out;
     for (const [group, members] of groups) {
       for (const [member, connections] of members) {
-        for (const [connection, { meta, at }] of connections) out.push([group, member, connection, meta, at]);
+        for (const { connection, meta, at } of entriesOf(connections)) out.push([group, member, connection, meta, at]);
       }
     }
     return out;
@@ -190,7 +203,7 @@ export class PresenceState {
     for (const groups of this.#nodes.values()) {
       const connections = groups.get(group)?.get(member);
       if (connections === undefined) continue;
-      for (const [connection, { meta, at }] of connections) out.push({ connection, meta, at });
+      for (const { connection, meta, at } of entriesOf(connections)) out.push({ connection, meta, at });
     }
     return out.sort((a, b) => a.at - b.at);
   }
@@ -211,11 +224,21 @@ export class PresenceState {
     for (const groups of this.#nodes.values()) {
       const connections = groups.get(group)?.get(member);
       if (connections === undefined) continue;
-      for (const candidate of connections.values()) if (best === undefined || candidate.at > best.at) best = candidate;
+      for (const candidate of entriesOf(connections)) if (best === undefined || candidate.at > best.at) best = candidate;
     }
     entry.meta = best?.meta ?? EMPTY_META;
     entry.at = best?.at ?? 0;
   }
+}
+
+function entryOf(connections: Connections, connection: string): ConnectionEntry | undefined {
+  if (connections instanceof Map) return connections.get(connection);
+  return connections.connection === connection ? connections : undefined;
+}
+
+/** The entries, as a snapshot (callers may remove while iterating). */
+function entriesOf(connections: Connections): ConnectionEntry[] {
+  return connections instanceof Map ? [...connections.values()] : [connections];
 }
 
 function entryKey(group: string, member: string, connection: string): string {

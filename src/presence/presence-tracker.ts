@@ -60,6 +60,13 @@ interface Peer {
 }
 
 const DEFAULT_TOPIC = 'switchyard.presence';
+
+/** A group and a member in it. */
+type Pair = [group: string, member: string];
+
+function isPair(tracked: Pair | Pair[]): tracked is Pair {
+  return typeof tracked[0] === 'string';
+}
 const RETRY_MS = 200;
 
 function id(what: string, value: unknown): string {
@@ -92,8 +99,11 @@ export class PresenceTracker {
   readonly #state = new PresenceState();
   readonly #events = new EventEmitter();
   readonly #peers = new Map<string, Peer>();
-  /** connection -> [group, member] pairs tracked through this node. */
-  readonly #byConnection = new Map<string, Array<[string, string]>>();
+  /**
+   * connection -> the [group, member] pairs it tracks through this node: usually
+   * one, held as is rather than in an array (idle memory); an array from the second on.
+   */
+  readonly #byConnection = new Map<string, Pair | Pair[]>();
   readonly #abort = new AbortController();
   readonly #ready: Promise<void>;
   #node = '';
@@ -157,9 +167,10 @@ export class PresenceTracker {
     this.#lastAt = at;
     const changes: PresenceChange[] = [];
     if (this.#state.add(this.#node, group, member, connection, sealed, at, changes)) {
-      const pairs = this.#byConnection.get(connection);
-      if (pairs === undefined) this.#byConnection.set(connection, [[group, member]]);
-      else pairs.push([group, member]);
+      const tracked = this.#byConnection.get(connection);
+      if (tracked === undefined) this.#byConnection.set(connection, [group, member]);
+      else if (isPair(tracked)) this.#byConnection.set(connection, [tracked, [group, member]]);
+      else tracked.push([group, member]);
     }
     this.#queue(['j', group, member, connection, sealed, at]);
     this.#emitAll(changes);
@@ -174,9 +185,9 @@ export class PresenceTracker {
   /** Stop tracking `connection` in every group (call it when the connection closes). */
   async untrackConnection(connection: string): Promise<void> {
     await this.#whenOpen();
-    const pairs = this.#byConnection.get(connection);
-    if (pairs === undefined) return;
-    for (const [group, member] of [...pairs]) this.#untrack(group, member, connection);
+    const tracked = this.#byConnection.get(connection);
+    if (tracked === undefined) return;
+    for (const [group, member] of isPair(tracked) ? [tracked] : [...tracked]) this.#untrack(group, member, connection);
   }
 
   /** Members present in `group`, on every node this tracker knows. */
@@ -299,11 +310,13 @@ export class PresenceTracker {
   #untrack(group: string, member: string, connection: string): void {
     const changes: PresenceChange[] = [];
     if (!this.#state.remove(this.#node, group, member, connection, changes)) return;
-    const pairs = this.#byConnection.get(connection);
-    if (pairs !== undefined) {
-      const i = pairs.findIndex(([g, m]) => g === group && m === member);
-      if (i !== -1) pairs.splice(i, 1);
-      if (pairs.length === 0) this.#byConnection.delete(connection);
+    const tracked = this.#byConnection.get(connection);
+    if (tracked !== undefined && isPair(tracked)) {
+      if (tracked[0] === group && tracked[1] === member) this.#byConnection.delete(connection);
+    } else if (tracked !== undefined) {
+      const i = tracked.findIndex(([g, m]) => g === group && m === member);
+      if (i !== -1) tracked.splice(i, 1);
+      if (tracked.length === 1) this.#byConnection.set(connection, tracked[0]!);
     }
     this.#queue(['l', group, member, connection]);
     this.#emitAll(changes);

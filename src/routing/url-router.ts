@@ -162,7 +162,8 @@ export function URLRouter(routes: ReadonlyArray<Route<any>>): UrlRouterApplicati
       if (found === null) continue;
       const urlRoute: UrlRoute = outer
         ? { args: outer.args.concat(found.args), kwargs: { ...outer.kwargs, ...found.kwargs } }
-        : { args: found.args.slice(), kwargs: found.kwargs };
+        : // As matched: a fresh list, or the shared frozen empty one (not a copy per connection).
+          { args: found.args, kwargs: found.kwargs };
       // Not `{ ...scope, urlRoute, ... }`: V8's optimized spread followed by new
       // keys gives every copy a hidden class of its own (~0.4 KB per connection).
       const routed = Object.assign({}, scope, { urlRoute, pathRemaining: found.rest }) as Scope;

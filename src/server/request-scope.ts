@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Address, HttpScope, WebsocketScope } from '../application';
 import { HTTP_TOKEN } from '../http-token';
+import { CONNECTION_TAG } from '../symbols';
 
 /** A request the server refuses before calling the application. */
 export interface Refusal {
@@ -81,13 +82,23 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 
 function remote(req: IncomingMessage): Address | null {
   const { remoteAddress, remotePort } = req.socket;
-  return remoteAddress === undefined || remotePort === undefined ? null : { host: remoteAddress, port: remotePort };
+  // Node makes a new string per socket; clients behind one address (a proxy, a NAT) share one.
+  return remoteAddress === undefined || remotePort === undefined ? null : { host: intern(remoteAddress), port: remotePort };
 }
+
+// Every connection to one listener has the same local address: one frozen object for all of
+// them (the last one seen) instead of an object and a string per connection.
+let lastLocal: Address = Object.freeze({ host: '', port: 0 });
 
 function local(req: IncomingMessage): Address | null {
   const { localAddress, localPort } = req.socket;
-  return localAddress === undefined || localPort === undefined ? null : { host: localAddress, port: localPort };
+  if (localAddress === undefined || localPort === undefined) return null;
+  if (lastLocal.port !== localPort || lastLocal.host !== localAddress) lastLocal = Object.freeze({ host: localAddress, port: localPort });
+  return lastLocal;
 }
+
+// Most handshakes offer no subprotocol: one frozen empty list for them all.
+const NO_SUBPROTOCOLS: string[] = Object.freeze([]) as unknown as string[];
 
 function encrypted(req: IncomingMessage): boolean {
   return (req.socket as TLSSocket).encrypted === true;
@@ -150,22 +161,27 @@ export function checkUpgradeRequest(req: IncomingMessage): Refusal | null {
   return null;
 }
 
-/** The scope of a WebSocket handshake, or null when the request target cannot be decoded. */
-export function websocketScopeOf(req: IncomingMessage): WebsocketScope | null {
+/**
+ * The scope of a WebSocket handshake, or null when the request target cannot
+ * be decoded. `tag` (metrics on) goes in under CONNECTION_TAG.
+ */
+export function websocketScopeOf(req: IncomingMessage, tag?: object): WebsocketScope | null {
   const target = splitTarget(req.url ?? '/');
   if (target === null) return null;
-  return {
-    type: 'websocket',
-    scheme: encrypted(req) ? 'wss' : 'ws',
-    path: target.path,
-    rawPath: target.rawPath,
-    queryString: target.queryString,
-    headers: headersOf(req),
-    client: remote(req),
-    server: local(req),
-    rootPath: '',
-    subprotocols: parseSubprotocols(req.headers['sec-websocket-protocol']) ?? [],
-  };
+  const offered = req.headers['sec-websocket-protocol'];
+  const scheme = encrypted(req) ? 'wss' : 'ws';
+  // Interned: every connection to one room, say, shares its path string.
+  const path = intern(target.path);
+  const rawPath = target.rawPath === target.path ? path : target.rawPath;
+  const queryString = target.queryString;
+  const headers = headersOf(req);
+  const client = remote(req);
+  const server = local(req);
+  const subprotocols = offered === undefined ? NO_SUBPROTOCOLS : (parseSubprotocols(offered) ?? []);
+  // Two literals, not the tag added afterwards (a property array of its own: 32 B more per
+  // connection) nor a spread plus the tag (a hidden class per copy: about 400 B). v8, Node 20.
+  if (tag === undefined) return { type: 'websocket', scheme, path, rawPath, queryString, headers, client, server, rootPath: '', subprotocols };
+  return { type: 'websocket', scheme, path, rawPath, queryString, headers, client, server, rootPath: '', subprotocols, [CONNECTION_TAG]: tag };
 }
 
 /** The scope of a plain HTTP request, or null when the request target cannot be decoded. */

@@ -62,8 +62,8 @@ export class SwitchyardServer {
   #options: ResolvedServerOptions;
   #node: NodeHttpHandler | undefined;
   #wss: WebSocketServer;
+  /** WebSocket connections in the handshake or open; the heartbeat skips all but the open ones (no second Set: idle memory). */
   #connections = new Set<WebsocketConnection>();
-  #open = new Set<WebsocketConnection>();
   #running = new Set<Promise<void>>();
   /** WebSocket connections whose application has not returned yet. */
   #runningApps = new Set<WebsocketConnection>();
@@ -133,13 +133,11 @@ export class SwitchyardServer {
       wss: this.#wss,
       application: this.#dashboard === null ? application : this.#dashboard.wrap(application),
       opened(connection) {
-        server.#open.add(connection);
         instrumentation.handshake('accepted');
         connectionTagOf(connection.scope)?.opened();
       },
       released(connection) {
         if (server.#connections.delete(connection)) server.#perAddress.release(connection.scope);
-        server.#open.delete(connection);
         connectionTagOf(connection.scope)?.closed();
         if (server.#connections.size === 0 && server.#onDrained !== null) server.#onDrained();
       },
@@ -295,10 +293,10 @@ export class SwitchyardServer {
     if (pingInterval <= 0 || this.#heartbeat !== null) return;
     this.#heartbeat = setInterval(() => {
       const round = ++this.#round;
-      for (const connection of this.#open) connection.ping(round);
+      for (const connection of this.#connections) connection.ping(round);
       const check = setTimeout(() => {
         this.#pongChecks.delete(check);
-        for (const connection of [...this.#open]) connection.checkPong(round);
+        for (const connection of [...this.#connections]) connection.checkPong(round);
       }, pongTimeout);
       check.unref();
       this.#pongChecks.add(check);
@@ -393,7 +391,8 @@ export class SwitchyardServer {
       writeRawResponse(socket, 503, `${busy.message}\n`, [['Retry-After', '5']]);
       return;
     }
-    const scope = websocketScopeOf(req);
+    const tag = instrumentation.on ? new ConnectionTag('websocket', socket as Socket) : undefined;
+    const scope = websocketScopeOf(req, tag);
     if (scope === null) {
       instrumentation.handshake('bad_request');
       this.#refusedUpgrade(req, 400, 'invalid', 'invalid handshake request: the request path is not valid percent-encoding');
@@ -405,7 +404,6 @@ export class SwitchyardServer {
       writeRawResponse(socket, 429, `${new TooManyConnections(this.#options.maxConnectionsPerAddress).message}\n`, [['Retry-After', '5']]);
       return;
     }
-    if (instrumentation.on) (scope as unknown as Record<symbol, unknown>)[CONNECTION_TAG] = new ConnectionTag('websocket', socket as Socket);
     const connection = new WebsocketConnection(this.#host, req, socket, head, scope);
     this.#connections.add(connection);
     // Tracked by the connection itself (host.finished), not with a `.then` per connection: idle memory.

@@ -112,13 +112,27 @@ export class WebsocketConnection {
   /** The write turn of the last frame (see tick-cork.ts). */
   #writeTurn = 0;
 
+  /** The application's `receive`. After the disconnect, it returns that disconnect again. */
+  readonly receive: () => Promise<WebsocketInputEvent>;
+  /**
+   * The application's `send`. Sends after the connection closed are ignored.
+   * Not `async`: the frame path is the hottest in a fan-out, so it returns a
+   * shared resolved promise instead of allocating one per frame.
+   */
+  readonly send: (event: Event) => Promise<void>;
+
   constructor(host: ConnectionHost, req: IncomingMessage, socket: Duplex, head: Buffer, scope: WebsocketScope) {
     this.#host = host;
     this.#handshake = { req, head, onSocketClose: null, timer: null, denial: null };
     this.#socket = socket;
     this.scope = scope;
+    // Bound methods, not arrow-function fields: a loader that keeps function names (tsx, esbuild's
+    // keepNames) redefines `name` on each such closure, a 256 B property dictionary per closure per
+    // connection. A bound method gets none (a bound plain function would: bind copies a redefined
+    // name). Idle memory per connection, bench/demo-memory.ts.
     // A consumer given this `receive` takes the events by push instead of a read loop (idle memory).
-    markInbox(this.receive, this.#queue);
+    this.receive = markInbox(this.#receive.bind(this), this.#queue);
+    this.send = this.#send.bind(this);
   }
 
   /** True once the connection is upgraded and not yet closed. */
@@ -144,16 +158,16 @@ export class WebsocketConnection {
     } catch (error) {
       running = Promise.reject(error);
     }
-    this.finished = running.then(this.#onAppReturn, this.#onAppError);
+    // Bound, as in the constructor: the reaction holds them for the connection's life.
+    this.finished = running.then(this.#onAppReturn.bind(this), this.#onAppError.bind(this));
     return this.finished;
   }
 
-  /** The application's `receive`. After the disconnect, it returns that disconnect again. */
-  readonly receive = (): Promise<WebsocketInputEvent> => {
+  #receive(): Promise<WebsocketInputEvent> {
     const next = this.#queue.next();
     this.#resumeIfCaughtUp();
     return next;
-  };
+  }
 
   /** A consumer taking events by push has handled one (see EventQueue.consumed). */
   static #onConsumed(connection: WebsocketConnection): void {
@@ -167,12 +181,7 @@ export class WebsocketConnection {
     }
   }
 
-  /**
-   * The application's `send`. Sends after the connection closed are ignored.
-   * Not `async`: the frame path is the hottest in a fan-out, so it returns a
-   * shared resolved promise instead of allocating one per frame.
-   */
-  readonly send = (event: Event): Promise<void> => {
+  #send(event: Event): Promise<void> {
     if (this.#state === OPEN && event.type === 'websocket.send') {
       const ws = this.#ws as WebSocket;
       const { text, bytes } = event as { text?: unknown; bytes?: unknown };
@@ -196,7 +205,7 @@ export class WebsocketConnection {
       return Promise.reject(error);
     }
     return RESOLVED;
-  };
+  }
 
   #control(event: Event): void {
     switch (event.type) {
@@ -466,7 +475,7 @@ export class WebsocketConnection {
 
   // ---------------------------------------------------------------- application end
 
-  #onAppReturn = (): void => {
+  #onAppReturn(): void {
     this.#host.finished(this);
     if (this.#state === HANDSHAKE) {
       const denial = this.#handshake?.denial ?? null;
@@ -475,9 +484,9 @@ export class WebsocketConnection {
     } else if (this.#state === OPEN) {
       this.#closeFromServer(CloseCode.NORMAL, '');
     }
-  };
+  }
 
-  #onAppError = (error: unknown): void => {
+  #onAppError(error: unknown): void {
     this.#host.finished(this);
     if (this.#state === HANDSHAKE) {
       const status = handshakeStatusOf(error);
@@ -495,7 +504,7 @@ export class WebsocketConnection {
     }
     this.#report(error);
     if (this.#state === OPEN) this.#closeFromServer(CloseCode.INTERNAL_ERROR, 'internal error');
-  };
+  }
 
   #report(error: unknown): void {
     try {

@@ -20,7 +20,7 @@ const NOT_SOCKETIO = new Set(['churn']);
 // The bench alone takes ~20 s on an idle machine (with the phoenix kind and the two Socket.IO peers); its limit scales with the machine's calibrated load.
 const TIMEOUT_MS = scaled(90_000);
 // Heap bytes per idle connection (see the last test and docs/benchmarks.md).
-const IDLE_HEAP_BOUND = 6144;
+const IDLE_HEAP_BOUND = 5120;
 
 interface BenchRecord {
   scenario: string;
@@ -110,8 +110,8 @@ describe('bench --quick (spawned)', () => {
   // The representation choices kept for idle memory (one group as a string, the consumer's queue
   // and the connection's handshake state created only while needed) are guarded here: heap bytes
   // per idle chat connection (memory layer, one group), measured after a GC with the clients in
-  // another process. Documented bound: 6 KB (docs/benchmarks.md; measured 5.5-5.7 KB at 06c559b
-  // and 5.6 KB after the one-inbox rework, 2,000 connections).
+  // another process. Documented bound: 5 KB (docs/benchmarks.md; measured 5.4-5.6 KB before and
+  // 4.5-4.6 KB after the connection's handlers became bound methods, 2,000 connections).
   it(
     'keeps heap bytes per idle connection under the documented bound',
     async () => {

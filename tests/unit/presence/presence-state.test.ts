@@ -27,6 +27,27 @@ describe('PresenceState', () => {
     expect(state.groups()).toEqual([]);
   });
 
+  it('keeps the connections of a member on one node through one, three and back to one (inline, then a Map)', () => {
+    const state = new PresenceState();
+    const changes: PresenceChange[] = [];
+    state.add('n1', 'g', 'eve', 'c1', { tab: 1 }, 1, changes);
+    state.add('n1', 'g', 'eve', 'c2', { tab: 2 }, 2, changes);
+    state.add('n1', 'g', 'eve', 'c3', { tab: 3 }, 3, changes);
+    state.remove('n1', 'g', 'eve', 'c2', changes);
+    expect(state.connectionsOf('g', 'eve').map((c) => c.connection)).toEqual(['c1', 'c3']);
+    state.remove('n1', 'g', 'eve', 'c1', changes);
+    expect(state.entriesOf('n1')).toEqual([['g', 'eve', 'c3', { tab: 3 }, 3]]);
+    // Re-tracking the one left replaces it; a connection that is not there is not removed.
+    state.add('n1', 'g', 'eve', 'c3', { tab: 4 }, 4, changes);
+    expect(state.remove('n1', 'g', 'eve', 'c9', changes)).toBe(false);
+    expect(state.connectionsOf('g', 'eve')).toEqual([{ connection: 'c3', meta: { tab: 4 }, at: 4 }]);
+    state.add('n1', 'g', 'eve', 'c5', { tab: 5 }, 5, changes);
+    expect(state.get('g', 'eve')).toEqual({ id: 'eve', meta: { tab: 5 }, connections: 2 });
+    state.removeNode('n1', changes);
+    expect(state.list('g')).toEqual([]);
+    expect(kinds(changes).at(-1)).toBe('leave:g:eve:0');
+  });
+
   it('shows the newest connection meta and falls back when it goes', () => {
     const state = new PresenceState();
     const changes: PresenceChange[] = [];

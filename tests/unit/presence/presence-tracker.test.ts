@@ -94,6 +94,22 @@ describe('PresenceTracker', () => {
     expect(b.list('lobby')).toEqual([]);
   });
 
+  it('untrackConnection leaves every group the connection was tracked in, and only those', async () => {
+    const a = make();
+    await a.ready();
+    await a.track('g1', 'alice', 'c1');
+    await a.track('g2', 'alice', 'c1');
+    await a.track('g3', 'alice', 'c1');
+    await a.track('g1', 'bob', 'c2');
+    await a.untrack('g2', 'alice', 'c1');
+    await a.untrackConnection('c1');
+    expect(a.groups()).toEqual(['g1']);
+    expect(a.list('g1').map((m) => m.id)).toEqual(['bob']);
+    await a.track('g3', 'alice', 'c1');
+    await a.untrackConnection('c1');
+    expect(a.list('g3')).toEqual([]);
+  });
+
   it('a member with several tabs (on several nodes) is one member; leave after the last tab', async () => {
     const a = make();
     const b = make();
