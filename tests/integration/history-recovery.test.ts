@@ -5,8 +5,6 @@
  * in order (the replay from history, then live ones, with no gap or
  * duplicate at the boundary).
  */
-import { JsonWebsocketConsumer } from '../../src/consumers/json-websocket-consumer';
-import { sinceFromQuery } from '../../src/consumers/history-since';
 import type { ChannelLayer } from '../../src/layers/channel-layer';
 import { InMemoryChannelLayer } from '../../src/layers/memory-layer';
 import { closeChannelLayers, configureChannelLayers } from '../../src/layers/registry';
@@ -14,6 +12,7 @@ import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
 import { URLRouter, path } from '../../src/routing/url-router';
 import { closeAll, connectClient, startServer, tryConnect } from '../helpers';
+import { reconnectUntilEveryMessage, recoveringChat } from './fixtures/recovering-chat';
 import { testPrefix } from './redis-helpers';
 
 jest.setTimeout(60_000);
@@ -23,19 +22,7 @@ const history = [['chat_*', { size: 1000, ttl: 300 }]] as const;
 const MESSAGES = 400;
 const PER_CONNECTION = 37;
 
-class Chat extends JsonWebsocketConsumer {
-  static override channelLayerAlias = 'recovery';
-
-  override async connect(): Promise<void> {
-    const join = await this.groupAdd('chat_room', { since: sinceFromQuery(this.scope), last: 0 });
-    await this.accept();
-    await this.sendJson({ type: 'joined', recovered: join.recovered, epoch: join.epoch, offset: join.offset, replayed: join.replayed });
-  }
-
-  async chatMessage(event: { n: number; __offset__: number; __epoch__: string }): Promise<void> {
-    await this.sendJson({ n: event.n, offset: event.__offset__, epoch: event.__epoch__ });
-  }
-}
+const Chat = recoveringChat('recovery');
 
 const app = URLRouter([path('ws/chat/', Chat.asApp())]);
 
@@ -79,43 +66,7 @@ describe.each(backends)('%s: recovery across reconnects', (_name, make) => {
     sender = senderLayer;
     configureChannelLayers({ recovery: serverLayer });
     const server = await startServer(app);
-
-    let client = await connectClient(`${server.url}/ws/chat/`);
-    const first = await client.nextJson<{ type: string; recovered: boolean; epoch: string; offset: number }>();
-    expect(first).toMatchObject({ type: 'joined', recovered: true, offset: 0 });
-
-    let sending = true;
-    const broadcasting = (async () => {
-      for (let n = 1; n <= MESSAGES && sending; n++) {
-        await senderLayer.groupSend('chat_room', { type: 'chat.message', n });
-        // Paced so that messages keep coming while the client is away.
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-    })();
-
-    const received: number[] = [];
-    let since = { offset: first.offset, epoch: first.epoch };
-    let reconnects = 0;
-    let replayed = 0;
-    try {
-      while (received.at(-1) !== MESSAGES) {
-        for (let i = 0; i < PER_CONNECTION && received.at(-1) !== MESSAGES; i++) {
-          const frame = await client.nextJson<{ n: number; offset: number; epoch: string }>(10_000);
-          received.push(frame.n);
-          since = { offset: frame.offset, epoch: frame.epoch };
-        }
-        if (received.at(-1) === MESSAGES) break;
-        await client.close();
-        client = await connectClient(`${server.url}/ws/chat/?since_offset=${since.offset}&since_epoch=${encodeURIComponent(since.epoch)}`);
-        const joined = await client.nextJson<{ type: string; recovered: boolean; replayed: number }>();
-        expect(joined).toMatchObject({ type: 'joined', recovered: true });
-        replayed += joined.replayed;
-        reconnects++;
-      }
-    } finally {
-      sending = false;
-      await broadcasting;
-    }
+    const { received, reconnects, replayed } = await reconnectUntilEveryMessage(`${server.url}/ws/chat/`, senderLayer, MESSAGES, PER_CONNECTION);
     expect(received).toEqual(Array.from({ length: MESSAGES }, (_, i) => i + 1));
     expect(reconnects).toBeGreaterThanOrEqual(5);
     // Some messages were sent while the client was away and came from history.

@@ -4,17 +4,16 @@
  * spread over the masters; groups and direct sends work across layers.
  */
 import { createClient } from 'redis';
-import { JsonWebsocketConsumer } from '../../src/consumers/json-websocket-consumer';
-import { sinceFromQuery } from '../../src/consumers/history-since';
 import { closeChannelLayers, configureChannelLayers } from '../../src/layers/registry';
 import { URLRouter, path } from '../../src/routing/url-router';
-import { closeAll, connectClient, startServer } from '../helpers';
+import { closeAll, startServer } from '../helpers';
 import { Harness } from '../contract/harness';
 import { historyCases } from '../contract/cases/history';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
 import { startThrowawayCluster, type ThrowawayCluster } from '../setup/redis-server';
 import { nextEvent, testPrefix, within } from './redis-helpers';
 import { scaled } from '../setup/calibrate';
+import { reconnectUntilEveryMessage, recoveringChat } from './fixtures/recovering-chat';
 
 jest.setTimeout(scaled(40_000));
 
@@ -170,19 +169,7 @@ describe('the history contract on Redis Cluster', () => {
 describe('recovery on Redis Cluster', () => {
   // The history-recovery suite's exactly-once check (tests/integration/history-recovery.test.ts),
   // here with the stream and the group in their slot of a cluster.
-  class Chat extends JsonWebsocketConsumer {
-    static override channelLayerAlias = 'cluster-recovery';
-
-    override async connect(): Promise<void> {
-      const join = await this.groupAdd('chat_room', { since: sinceFromQuery(this.scope), last: 0 });
-      await this.accept();
-      await this.sendJson({ type: 'joined', recovered: join.recovered, epoch: join.epoch, offset: join.offset, replayed: join.replayed });
-    }
-
-    async chatMessage(event: { n: number; __offset__: number; __epoch__: string }): Promise<void> {
-      await this.sendJson({ n: event.n, offset: event.__offset__, epoch: event.__epoch__ });
-    }
-  }
+  const Chat = recoveringChat('cluster-recovery');
 
   afterEach(async () => {
     await closeAll();
@@ -200,41 +187,7 @@ describe('recovery on Redis Cluster', () => {
     layers.push(senderLayer);
     configureChannelLayers({ 'cluster-recovery': serverLayer });
     const server = await startServer(URLRouter([path('ws/chat/', Chat.asApp())]));
-
-    let client = await connectClient(`${server.url}/ws/chat/`);
-    const first = await client.nextJson<{ recovered: boolean; epoch: string; offset: number }>();
-    expect(first).toMatchObject({ type: 'joined', recovered: true, offset: 0 });
-    let sending = true;
-    const broadcasting = (async () => {
-      for (let n = 1; n <= MESSAGES && sending; n++) {
-        await senderLayer.groupSend('chat_room', { type: 'chat.message', n });
-        // Paced so that messages keep coming while the client is away.
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-    })();
-    const received: number[] = [];
-    let since = { offset: first.offset, epoch: first.epoch };
-    let reconnects = 0;
-    let replayed = 0;
-    try {
-      while (received.at(-1) !== MESSAGES) {
-        for (let i = 0; i < PER_CONNECTION && received.at(-1) !== MESSAGES; i++) {
-          const frame = await client.nextJson<{ n: number; offset: number; epoch: string }>(scaled(10_000));
-          received.push(frame.n);
-          since = { offset: frame.offset, epoch: frame.epoch };
-        }
-        if (received.at(-1) === MESSAGES) break;
-        await client.close();
-        client = await connectClient(`${server.url}/ws/chat/?since_offset=${since.offset}&since_epoch=${encodeURIComponent(since.epoch)}`);
-        const joined = await client.nextJson<{ recovered: boolean; replayed: number }>();
-        expect(joined).toMatchObject({ type: 'joined', recovered: true });
-        replayed += joined.replayed;
-        reconnects++;
-      }
-    } finally {
-      sending = false;
-      await broadcasting;
-    }
+    const { received, reconnects, replayed } = await reconnectUntilEveryMessage(`${server.url}/ws/chat/`, senderLayer, MESSAGES, PER_CONNECTION);
     expect(received).toEqual(Array.from({ length: MESSAGES }, (_, i) => i + 1));
     expect(reconnects).toBeGreaterThanOrEqual(5);
     expect(replayed).toBeGreaterThan(0);
