@@ -266,3 +266,33 @@ redis.call(ARGV[7], ARGV[8], ARGV[9] .. ARGV[10] .. stamp)
 return {offset, epoch}
 `,
 );
+
+/**
+ * PUBLISH_HISTORY for N group sends in one call (the sends one process issued
+ * in one event-loop turn to one server): each is stored and published exactly
+ * as PUBLISH_HISTORY would, in the order given. Each runs under pcall, so one
+ * that fails (wrong key type...) leaves the others as separate calls would.
+ * KEYS: stream and meta of each send. ARGV: 1 PUBLISH or SPUBLISH, 2 run_id,
+ * then 8 per send: candidate epoch, keep ms, now ms, trim id, size, topic,
+ * envelope header, message map (see PUBLISH_HISTORY). Returns 2N values:
+ * offset and epoch of each send, or 0 and the error message for one that failed.
+ */
+export const PUBLISH_HISTORY_BATCH = script(
+  'publish-history-batch',
+  `${HISTORY_APPEND}
+local out = {}
+for i = 1, #KEYS / 2 do
+  local a = 2 + (i - 1) * 8
+  local ok, offset, epoch, stamp = pcall(history_append, KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 1], ARGV[2], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 8])
+  local err = offset
+  if ok then ok, err = pcall(redis.call, ARGV[1], ARGV[a + 6], ARGV[a + 7] .. ARGV[a + 8] .. stamp) end
+  if ok then
+    out[2 * i - 1], out[2 * i] = offset, epoch
+  else
+    if type(err) == 'table' then err = err.err end
+    out[2 * i - 1], out[2 * i] = 0, tostring(err)
+  end
+end
+return out
+`,
+);

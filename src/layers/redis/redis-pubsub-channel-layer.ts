@@ -30,7 +30,8 @@ import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, queueM
 import { RedisNode, type UpInfo } from './connection';
 import { LocalMailbox } from './local-mailbox';
 import { EpochSource, historyKeys, keepMs, mapWithStampRoom, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
-import { GROUP_ADD, GROUP_LIVE_MEMBERS, HISTORY_READ, PUBLISH_HISTORY, PUBLISH_OR_QUEUE } from './lua';
+import { HistoryBatcher, type HistoryAppend } from './history-batch';
+import { GROUP_ADD, GROUP_LIVE_MEMBERS, HISTORY_READ, PUBLISH_HISTORY, PUBLISH_HISTORY_BATCH, PUBLISH_OR_QUEUE } from './lua';
 import { MembershipLedger } from './membership-ledger';
 import { PendingLeaves } from './pending-leaves';
 import { ProcessLiveness } from './process-liveness';
@@ -117,6 +118,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   readonly #leaves = new PendingLeaves();
   readonly #liveness: ProcessLiveness | null = null;
   readonly #registryIndex: number;
+  /** History appends of this turn, one script call per server; null on a cluster (its sends' keys are in different slots). */
+  readonly #historyBatches: HistoryBatcher | null;
   readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
   readonly #onPayload = (payload: Buffer): void => this.#receivePayload(payload);
 
@@ -144,6 +147,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       this.#nodes = [];
       this.#transport = new ClusterTransport(resolved.hosts, resolved.timing, resolved.clientOptions, this.#onPayload);
       this.#store = undefined;
+      this.#historyBatches = null;
     } else {
       this.#nodes = resolved.hosts.map((url) => new RedisNode(url, resolved.timing, resolved.clientOptions));
       this.#transport = new NodesTransport(this.#nodes, this.#onPayload);
@@ -158,6 +162,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         pollLocal: false,
         onDropped: this.#channelDropped,
       });
+      this.#historyBatches = new HistoryBatcher((appends) => this.#flushAppends(appends));
     }
     this.#registryIndex = this.#transport.indexFor(`${this.prefix}:processes`);
     if (options.liveness !== false && !options.cluster) {
@@ -190,6 +195,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected async doSend(channel: string, sealed: SealedMessage): Promise<void> {
+    // History group sends of this turn are written first: a sender's messages keep their order.
+    this.#historyBatches?.flush();
     const capacity = this.capacityOf(channel);
     if (isProcessLocal(channel)) {
       const key = nonLocalName(channel);
@@ -290,6 +297,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   protected async doGroupSend(group: string, sealed: SealedMessage): Promise<GroupSendResult> {
     const retention = this.historyRetentionOf(group);
     if (retention !== null) return this.#sendWithHistory(group, sealed, retention);
+    // History sends of this turn are written first: a sender's messages keep their order.
+    this.#historyBatches?.flush();
     const now = this.now();
     const encoded = encodeMessage(sealed.message);
     const envelope = writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, '', encoded);
@@ -356,29 +365,34 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     });
   }
 
-  /** A group send with history: one script stores the message and publishes it stamped; local members get it after. */
+  /**
+   * A group send with history: a script stores the message and publishes it
+   * stamped (together with the other such sends of this turn to the same
+   * server, see HistoryBatcher); local members get it after.
+   */
   async #sendWithHistory(group: string, sealed: SealedMessage, retention: ResolvedRetention): Promise<GroupSendResult> {
     const now = this.now();
     const message = mapWithStampRoom(encodeMessage(sealed.message));
     const topic = this.#groupTopic(group);
     const keys = historyKeys(this.prefix, group, topic);
-    const stored = this.#transport.eval<[number, string]>(
-      group,
-      PUBLISH_HISTORY,
-      [keys.stream, keys.meta],
-      [
+    const append: HistoryAppend = {
+      route: group,
+      keys: [keys.stream, keys.meta],
+      args: [
         this.#epochs.next(),
-        this.#transport.runIdFor(group),
         keepMs(retention, this.groupExpiryMs),
         String(Math.floor(now)),
         oldestKeptId(retention, now),
         String(retention.size),
-        this.#publishCommand,
         topic,
         writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, ''),
         message,
       ],
-    );
+    };
+    const stored =
+      this.#historyBatches === null
+        ? this.#transport.eval<[number, string]>(group, PUBLISH_HISTORY, append.keys, this.#singleArgs(append, this.#transport.runIdFor(group)))
+        : this.#historyBatches.add(this.#transport.indexFor(group), append);
     const named = this.#namedMembers(group, now);
     const [[offset, epoch], namedMembers] = await Promise.all([stored, named]);
     let dropped = this.#fanOut(group, extendSealed(sealed, { [HISTORY_OFFSET_KEY]: offset, [HISTORY_EPOCH_KEY]: epoch }), now);
@@ -389,6 +403,27 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       for (const pushed of results) if (!pushed) dropped++;
     }
     return { dropped, offset, epoch };
+  }
+
+  /** PUBLISH_HISTORY's arguments for one append. */
+  #singleArgs(append: HistoryAppend, runId: string): Array<string | Buffer> {
+    const [candidate, keep, now, trim, size, topic, header, message] = append.args;
+    return [candidate, runId, keep, now, trim, size, this.#publishCommand, topic, header, message];
+  }
+
+  /** Store and publish a batch of appends, all routed to one server (one alone takes the single script). */
+  async #flushAppends(appends: readonly HistoryAppend[]): Promise<Array<number | string>> {
+    // Any of the batch's groups routes to its server.
+    const route = appends[0]!.route;
+    const runId = this.#transport.runIdFor(route);
+    if (appends.length === 1) return this.#transport.eval<[number, string]>(route, PUBLISH_HISTORY, appends[0]!.keys, this.#singleArgs(appends[0]!, runId));
+    const keys: string[] = [];
+    const args: Array<string | Buffer> = [this.#publishCommand, runId];
+    for (const append of appends) {
+      keys.push(...append.keys);
+      args.push(...append.args);
+    }
+    return this.#transport.eval<Array<number | string>>(route, PUBLISH_HISTORY_BATCH, keys, args);
   }
 
   #namedMembers(group: string, now: number): Promise<string[]> {
@@ -418,6 +453,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   protected async doClose(): Promise<void> {
+    this.#historyBatches?.flush();
     this.#liveness?.stop();
     this.#leaves.clear();
     this.#store?.stop();
