@@ -23,8 +23,7 @@ import { BaseChannelLayer } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage } from '../channel-layer';
 import type { ChannelListener } from '../channel-listener';
 import type { GroupHistory, GroupHistoryOptions, ResolvedRetention } from '../history';
-import { HISTORY_EPOCH_KEY, HISTORY_OFFSET_KEY } from '../history';
-import { extendSealed, type SealedMessage } from '../message';
+import type { SealedMessage } from '../message';
 import { isProcessLocal, nonLocalName } from '../names';
 import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, queueMember, queueMemberFor } from './codec';
 import { RedisNode, type UpInfo } from './connection';
@@ -395,7 +394,12 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         : this.#historyBatches.add(this.#transport.indexFor(group), append);
     const named = this.#namedMembers(group, now);
     const [[offset, epoch], namedMembers] = await Promise.all([stored, named]);
-    let dropped = this.#fanOut(group, extendSealed(sealed, { [HISTORY_OFFSET_KEY]: offset, [HISTORY_EPOCH_KEY]: epoch }), now);
+    // Own members get it from the subscription, like every other process's
+    // members: Redis publishes a group's messages in offset order, whichever
+    // process sent them, and only that one stream keeps a member's offsets in
+    // order (a recovering client resumes from its last offset, so an earlier
+    // one arriving after it would be lost to it). Full buffers are reported then.
+    let dropped = 0;
     if (namedMembers.length > 0) {
       const store = this.#store!;
       const stamped = Buffer.concat([message, historyStamp(offset, epoch)]);
@@ -547,10 +551,12 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   #receivePayload(payload: Buffer): void {
     if (this.closed) return;
     try {
-      if (payload[0] === EnvelopeKind.Group && envelopeSender(payload) === this.processToken) return; // delivered at send
+      const own = payload[0] === EnvelopeKind.Group && envelopeSender(payload) === this.processToken;
       const envelope = readEnvelope(payload);
       switch (envelope.kind) {
         case EnvelopeKind.Group: {
+          // Own messages were delivered at send, except to groups with history (see #sendWithHistory).
+          if (own && this.historyRetentionOf(envelope.a) === null) return;
           if (!this.#local.has(envelope.a)) return;
           const dropped = this.#fanOut(envelope.a, decodePayload(envelope.body).sealed, envelope.sentAt);
           this.reportDropped(envelope.a, dropped);

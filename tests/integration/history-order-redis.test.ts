@@ -1,0 +1,85 @@
+/**
+ * On the pub/sub layer, a member in a process that sends to a group with
+ * history gets the group's messages in offset order, its own process's
+ * included: a recovering client resumes from the last offset it saw, so an
+ * earlier offset arriving after a later one would be lost to it. Here a proxy
+ * holds what Redis publishes to the receiving process until that process has
+ * sent a message of its own.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
+import { deferred } from '../helpers';
+import { testPrefix, within } from './redis-helpers';
+
+const target = new URL(process.env.REDIS_URL!);
+const history = [['chat_*', { size: 100, ttl: 300 }]] as const;
+
+/** A TCP proxy to Redis that, once `hold()` is called, holds what Redis sends on subscriber connections. */
+async function subscriberHoldingProxy() {
+  let holding = false;
+  const held: Array<() => void> = [];
+  const arrived = deferred<void>();
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname);
+    let subscriber = false;
+    sockets.add(client).add(upstream);
+    client.on('data', (chunk) => {
+      if (chunk.toString('latin1').toLowerCase().includes('subscribe')) subscriber = true;
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!(holding && subscriber)) return void client.write(chunk);
+      held.push(() => client.write(chunk));
+      arrived.resolve();
+    });
+    for (const socket of [client, upstream]) socket.on('error', () => undefined).on('close', () => (client.destroy(), upstream.destroy()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    hold: () => (holding = true),
+    arrived: arrived.promise,
+    release: () => {
+      holding = false;
+      for (const write of held.splice(0)) write();
+    },
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+it("a sending process's member gets the group's messages in offset order, its own process's included", async () => {
+  const prefix = testPrefix('hist-order');
+  const proxy = await subscriberHoldingProxy();
+  const here = new RedisPubSubChannelLayer({ url: proxy.url, prefix, history });
+  const other = new RedisPubSubChannelLayer({ url: process.env.REDIS_URL!, prefix, history });
+  try {
+    const member = await here.newChannel();
+    await here.groupAdd('chat_room', member);
+    proxy.hold();
+    // The other process's message takes offset 1 and waits in the proxy on its way to this process.
+    expect(await other.groupSend('chat_room', { type: 'chat.message', text: 'theirs' })).toMatchObject({ offset: 1 });
+    await within(proxy.arrived, "the other process's message at the proxy");
+    expect(await here.groupSend('chat_room', { type: 'chat.message', text: 'ours' })).toMatchObject({ offset: 2 });
+    // Nothing reaches the member ahead of offset 1.
+    let early: unknown = null;
+    const first = here.receive(member).then((message) => (early = message));
+    await here.groupMembers('chat_room');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(early).toBeNull();
+    proxy.release();
+    const got = [await within(first, 'the first message'), await within(here.receive(member), 'the second message')] as unknown as Array<{ text: string; __offset__: number }>;
+    expect(got.map((message) => [message.text, message.__offset__])).toEqual([
+      ['theirs', 1],
+      ['ours', 2],
+    ]);
+  } finally {
+    proxy.release();
+    await Promise.all([here.close(), other.close()]);
+    await proxy.close();
+  }
+});
