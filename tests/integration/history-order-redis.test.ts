@@ -1,12 +1,14 @@
 /**
- * On the pub/sub layer, a member in a process that sends to a group with
+ * On both Redis layers, a member in a process that sends to a group with
  * history gets the group's messages in offset order, its own process's
  * included: a recovering client resumes from the last offset it saw, so an
  * earlier offset arriving after a later one would be lost to it. Here a proxy
- * holds what Redis publishes to the receiving process until that process has
+ * holds what Redis delivers to the receiving process (published messages on
+ * the pub/sub layer, popped ones on the core layer) until that process has
  * sent a message of its own.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
 import { deferred } from '../helpers';
 import { testPrefix, within } from './redis-helpers';
@@ -14,8 +16,8 @@ import { testPrefix, within } from './redis-helpers';
 const target = new URL(process.env.REDIS_URL!);
 const history = [['chat_*', { size: 100, ttl: 300 }]] as const;
 
-/** A TCP proxy to Redis that, once `hold()` is called, holds what Redis sends on subscriber connections. */
-async function subscriberHoldingProxy() {
+/** A TCP proxy to Redis that, once `hold()` is called, holds what Redis sends on connections that sent `marker`. */
+async function holdingProxy(marker: RegExp) {
   let holding = false;
   const held: Array<() => void> = [];
   const arrived = deferred<void>();
@@ -25,7 +27,7 @@ async function subscriberHoldingProxy() {
     let subscriber = false;
     sockets.add(client).add(upstream);
     client.on('data', (chunk) => {
-      if (chunk.toString('latin1').toLowerCase().includes('subscribe')) subscriber = true;
+      if (marker.test(chunk.toString('latin1'))) subscriber = true;
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
@@ -52,22 +54,29 @@ async function subscriberHoldingProxy() {
   };
 }
 
-it("a sending process's member gets the group's messages in offset order, its own process's included", async () => {
+const layers = [
+  ['RedisPubSubChannelLayer', /subscribe/i, (url: string, prefix: string) => new RedisPubSubChannelLayer({ url, prefix, history })],
+  ['RedisChannelLayer', /BZMPOP|BZPOPMIN/, (url: string, prefix: string) => new RedisChannelLayer({ url, prefix, history })],
+] as const;
+
+it.each(layers)("%s: a sending process's member gets the group's messages in offset order, its own process's included", async (_name, marker, make) => {
   const prefix = testPrefix('hist-order');
-  const proxy = await subscriberHoldingProxy();
-  const here = new RedisPubSubChannelLayer({ url: proxy.url, prefix, history });
-  const other = new RedisPubSubChannelLayer({ url: process.env.REDIS_URL!, prefix, history });
+  const proxy = await holdingProxy(marker);
+  const here = make(proxy.url, prefix);
+  const other = make(process.env.REDIS_URL!, prefix);
   try {
     const member = await here.newChannel();
     await here.groupAdd('chat_room', member);
+    // Reading before anything is sent (the core layer pops, and serves its own members directly, only while someone reads).
+    let early: unknown = null;
+    const first = here.receive(member).then((message) => (early = message));
+    await here.groupMembers('chat_room');
     proxy.hold();
     // The other process's message takes offset 1 and waits in the proxy on its way to this process.
     expect(await other.groupSend('chat_room', { type: 'chat.message', text: 'theirs' })).toMatchObject({ offset: 1 });
     await within(proxy.arrived, "the other process's message at the proxy");
     expect(await here.groupSend('chat_room', { type: 'chat.message', text: 'ours' })).toMatchObject({ offset: 2 });
     // Nothing reaches the member ahead of offset 1.
-    let early: unknown = null;
-    const first = here.receive(member).then((message) => (early = message));
     await here.groupMembers('chat_room');
     await new Promise((resolve) => setImmediate(resolve));
     expect(early).toBeNull();

@@ -23,9 +23,9 @@ import { ChannelFull, LayerUnavailable } from '../../errors';
 import { BaseChannelLayer, type SealedEntry } from '../base-channel-layer';
 import type { AnyEventMap, EventMap, GroupSendResult, LayerMessage, SendManyResult } from '../channel-layer';
 import type { ChannelListener } from '../channel-listener';
-import { HISTORY_EPOCH_KEY, HISTORY_OFFSET_KEY, type GroupHistory, type GroupHistoryOptions, type ResolvedRetention } from '../history';
+import type { GroupHistory, GroupHistoryOptions, ResolvedRetention } from '../history';
 import { isProcessLocal, nonLocalName } from '../names';
-import { extendSealed, type SealedMessage } from '../message';
+import type { SealedMessage } from '../message';
 import { asgiChannelEntry, assertNoReservedKey, encodeMessage, historyStamp, mapHeader, mapParts, queueMember, queueMemberFor, randomPrefixed } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { deleteByPrefix } from './flush-prefix';
@@ -39,6 +39,9 @@ import { PendingLeaves } from './pending-leaves';
 import { ProcessLiveness } from './process-liveness';
 import { QueueStore, type QueuePush } from './queue-store';
 import { resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
+
+/** The fast path's test for a group send whose own members, too, must go through their queue. */
+const THROUGH_REDIS = (): boolean => false;
 
 /** Tries of a history group send whose member list keeps changing before the member check is skipped. */
 const HISTORY_SEND_TRIES = 8;
@@ -266,8 +269,10 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
    * members read are still the group's (else it answers the current ones and
    * the send is tried again with them), stores the message and pushes it to
    * the queues on that server. Queues on other servers (several hosts only)
-   * get it after, stamped alike; own members last, stamped with the offset
-   * and epoch the script answered.
+   * get it after, stamped alike. Own members too go through their queue here,
+   * not the local fast path: a queue is popped in send order, so a member sees
+   * the group's offsets in increasing order with other processes' messages,
+   * and a recovering client can resume from the last offset it saw.
    */
   async #sendWithHistory(group: string, sealed: SealedMessage, members: string[], retention: ResolvedRetention): Promise<GroupSendResult> {
     const { count, body } = mapParts(encodeMessage(sealed.message));
@@ -279,7 +284,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
     for (let attempt = 1; ; attempt++) {
       const here: Array<{ name: string; channels: string[] }> = [];
       const elsewhere = new Map<number, Array<{ name: string; channels: string[] }>>();
-      const { own, queues } = splitMembers(members, this.processToken, this.#serveHere);
+      const { queues } = splitMembers(members, this.processToken, THROUGH_REDIS);
       for (const [name, channels] of queues) {
         const index = this.#store.indexFor(name);
         if (index === groupIndex) here.push({ name, channels });
@@ -337,7 +342,6 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
         );
         dropped += results.reduce((a, b) => a + b, 0);
       }
-      if (own.length > 0) dropped += this.#deliverOwnAll(own, extendSealed(sealed, { [HISTORY_OFFSET_KEY]: offset, [HISTORY_EPOCH_KEY]: epoch }));
       return { dropped, offset, epoch };
     }
   }
