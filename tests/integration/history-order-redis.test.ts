@@ -7,50 +7,39 @@
  * the pub/sub layer, popped ones on the core layer) until that process has
  * sent a message of its own.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { RedisChannelLayer } from '../../src/layers/redis/redis-channel-layer';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
 import { deferred } from '../helpers';
 import { testPrefix, within } from './redis-helpers';
+import { redisProxy } from './fixtures/redis-proxy';
 
-const target = new URL(process.env.REDIS_URL!);
 const history = [['chat_*', { size: 100, ttl: 300 }]] as const;
 
-/** A TCP proxy to Redis that, once `hold()` is called, holds what Redis sends on connections that sent `marker`. */
+/** A proxy that, once `hold()` is called, holds what Redis sends on connections that sent `marker`. */
 async function holdingProxy(marker: RegExp) {
   let holding = false;
   const held: Array<() => void> = [];
   const arrived = deferred<void>();
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    let subscriber = false;
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk) => {
-      if (marker.test(chunk.toString('latin1'))) subscriber = true;
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => {
-      if (!(holding && subscriber)) return void client.write(chunk);
-      held.push(() => client.write(chunk));
+  const proxy = await redisProxy({
+    fromClient(chunk, forward, connection) {
+      if (marker.test(chunk.toString('latin1'))) connection.tags.add('marked');
+      forward();
+    },
+    fromRedis(chunk, forward, connection) {
+      if (!(holding && connection.tags.has('marked'))) return forward();
+      held.push(forward);
       arrived.resolve();
-    });
-    for (const socket of [client, upstream]) socket.on('error', () => undefined).on('close', () => (client.destroy(), upstream.destroy()));
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: proxy.url,
     hold: () => (holding = true),
     arrived: arrived.promise,
     release: () => {
       holding = false;
       for (const write of held.splice(0)) write();
     },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: () => proxy.close(),
   };
 }
 

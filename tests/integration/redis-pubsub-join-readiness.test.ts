@@ -5,44 +5,27 @@
  * history) relies on it. Here a proxy in front of Redis holds the group's
  * SUBSCRIBE while a second local member joins.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { RedisPubSubChannelLayer } from '../../src/layers/redis/redis-pubsub-channel-layer';
 import { deferred } from '../helpers';
 import { testPrefix, within } from './redis-helpers';
+import { redisProxy } from './fixtures/redis-proxy';
 
-const target = new URL(process.env.REDIS_URL!);
-
-/** A TCP proxy to Redis that holds, until released, what a client sends that contains `marker`. */
+/** A proxy that holds, until released, what a client sends that contains `marker`. */
 async function holdingProxy(marker: string) {
   const held = deferred<void>();
   const release = deferred<void>();
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    sockets.add(client).add(upstream);
-    upstream.pipe(client);
-    client.on('data', (chunk) => {
-      if (!chunk.includes(marker)) return void upstream.write(chunk);
+  const proxy = await redisProxy({
+    fromClient(chunk, forward, { client }) {
+      if (!chunk.includes(marker)) return forward();
       client.pause();
       held.resolve();
       void release.promise.then(() => {
-        upstream.write(chunk);
+        forward();
         client.resume();
       });
-    });
-    for (const socket of [client, upstream]) socket.on('error', () => undefined).on('close', () => (client.destroy(), upstream.destroy()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    held: held.promise,
-    release: () => release.resolve(),
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
     },
-  };
+  });
+  return { url: proxy.url, held: held.promise, release: () => release.resolve(), close: () => proxy.close() };
 }
 
 it('a second member joining while the group is being subscribed resolves only once the subscription is in force', async () => {
