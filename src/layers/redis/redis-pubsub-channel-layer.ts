@@ -114,6 +114,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   readonly #epochs = new EpochSource(this.processToken);
   readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   readonly #localFirst: boolean;
+  /** Whether any group keeps history: only then can an own echo carry something to deliver. */
+  readonly #keepsHistory = this.extensions.includes('history');
   readonly #leaves = new PendingLeaves();
   readonly #liveness: ProcessLiveness | null = null;
   readonly #registryIndex: number;
@@ -552,6 +554,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
     if (this.closed) return;
     try {
       const own = payload[0] === EnvelopeKind.Group && envelopeSender(payload) === this.processToken;
+      // Without history anywhere, an own echo is skipped before it is even parsed (the common case, per message).
+      if (own && !this.#keepsHistory) return;
       const envelope = readEnvelope(payload);
       switch (envelope.kind) {
         case EnvelopeKind.Group: {
