@@ -235,3 +235,21 @@ export function historyStamp(offset: number, epoch: string): Buffer {
   out.write(epoch, at, 'latin1');
   return out;
 }
+
+/** Bytes of a history stamp before the epoch's own: `__offset__` key, uint64, `__epoch__` key, fixstr header. */
+const STAMP_HEAD = 11 + 9 + 10 + 1;
+
+/**
+ * Read back the stamp `historyStamp` (or a history script) wrote at `at` in
+ * `bytes`, running to their end; undefined when the bytes there are not one.
+ */
+export function readHistoryStamp(bytes: Uint8Array, at: number): { offset: number; epoch: string } | undefined {
+  const epochLength = bytes.length - at - STAMP_HEAD;
+  if (epochLength < 0 || epochLength > 31 || bytes[at] !== 0xaa || bytes[at + 11] !== 0xcf || bytes[at + 20] !== 0xa9 || bytes[at + 30] !== 0xa0 + epochLength) {
+    return undefined;
+  }
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Offsets stay far below 2^53: two 32-bit halves, no BigInt.
+  const offset = view.readUInt32BE(at + 12) * 0x1_0000_0000 + view.readUInt32BE(at + 16);
+  return { offset, epoch: view.toString('latin1', at + STAMP_HEAD, bytes.length) };
+}

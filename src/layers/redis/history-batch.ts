@@ -6,6 +6,7 @@
  * as alone, in the order issued, and settles with its own result; a call that
  * fails rejects each send of it with the error a single call gets.
  */
+import type { ResolvedRetention } from '../history';
 import { nodeRedis } from './redis-peer';
 
 /** Sends per script call at most. */
@@ -17,18 +18,29 @@ export const HISTORY_BATCH_BYTES = 64 * 1024;
 export interface HistoryAppend {
   /** The group: which server the send goes to. */
   readonly route: string;
-  /** Stream and meta key. */
-  readonly keys: readonly [string, string];
-  /** Candidate epoch, keep ms, now ms, trim id, size, topic, envelope header, message map. */
-  readonly args: readonly [string, string, string, string, string, string, Buffer, Buffer];
+  /** Stream, meta (the stream's hash tag is the group's topic) and named-member keys. */
+  readonly keys: readonly [string, string, string];
+  readonly retention: ResolvedRetention;
+  /** The envelope header the message is published behind. */
+  readonly header: Buffer;
+  /** The message map, its header counting the stamp's two entries. */
+  readonly message: Buffer;
 }
 
-/** Stores and publishes `appends` (in this order, all routed to one server); resolves with 2 values per append (see PUBLISH_HISTORY_BATCH). */
-export type FlushAppends = (appends: readonly HistoryAppend[]) => Promise<Array<number | string>>;
+/** What a stored and published send comes back with. */
+export interface StoredSend {
+  readonly offset: number;
+  readonly epoch: string;
+  /** The group's named (non-process-local) members, to push the message to. */
+  readonly named: readonly string[];
+}
+
+/** Stores and publishes `appends` (in this order, all routed to one server); resolves with 3 values per append (see PUBLISH_HISTORY_BATCH). */
+export type FlushAppends = (appends: readonly HistoryAppend[]) => Promise<unknown[]>;
 
 interface Pending {
   readonly append: HistoryAppend;
-  readonly resolve: (stamp: [number, string]) => void;
+  readonly resolve: (stored: StoredSend) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -47,13 +59,13 @@ export class HistoryBatcher {
     this.#flush = flush;
   }
 
-  /** Queue an append for server `index`; resolves with its {offset, epoch}. */
-  add(index: number, append: HistoryAppend): Promise<[number, string]> {
+  /** Queue an append for server `index`; resolves once it is stored and published. */
+  add(index: number, append: HistoryAppend): Promise<StoredSend> {
     return new Promise((resolve, reject) => {
       let batch = this.#batches.get(index);
       if (batch === undefined) this.#batches.set(index, (batch = { entries: [], bytes: 0 }));
       batch.entries.push({ append, resolve, reject });
-      batch.bytes += append.args[7].length;
+      batch.bytes += append.message.length;
       if (batch.entries.length >= HISTORY_BATCH_MESSAGES || batch.bytes >= HISTORY_BATCH_BYTES) this.#send(index, batch);
       else this.#scheduled ??= setImmediate(() => this.flush());
     });
@@ -77,11 +89,13 @@ export class HistoryBatcher {
     this.#flush(entries.map((entry) => entry.append)).then(
       (reply) => {
         entries.forEach((entry, i) => {
-          const offset = Number(reply[2 * i]);
-          const second = String(reply[2 * i + 1]);
+          const offset = Number(reply[3 * i]);
+          const epoch = String(reply[3 * i + 1]);
+          const named = reply[3 * i + 2];
           // Offsets start at 1: 0 marks an append the script refused, with the server's message.
-          if (offset === 0) entry.reject(new (nodeRedis().SimpleError)(second));
-          else entry.resolve([offset, second]);
+          if (offset === 0) entry.reject(new (nodeRedis().SimpleError)(epoch));
+          else if (!Array.isArray(named)) entry.reject(new (nodeRedis().SimpleError)(String(named)));
+          else entry.resolve({ offset, epoch, named: named as string[] });
         });
       },
       (error: unknown) => {

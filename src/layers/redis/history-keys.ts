@@ -22,6 +22,11 @@ export function historyKeys(prefix: string, group: string, tag?: string): Histor
   return { stream: `${prefix}:history:${name}`, meta: `${prefix}:history-meta:${name}` };
 }
 
+/** Where (1-based, as Lua's string.sub counts) the hash tag starts in a stream key of historyKeys(prefix, group, tag). */
+export function streamTagStart(prefix: string): number {
+  return `${prefix}:history:{`.length + 1;
+}
+
 /**
  * Epochs a script adopts when a group's history starts afresh: this
  * process's random token plus a counter, so no two candidates are equal.

@@ -269,28 +269,48 @@ return {offset, epoch}
 
 /**
  * PUBLISH_HISTORY for N group sends in one call (the sends one process issued
- * in one event-loop turn to one server): each is stored and published exactly
- * as PUBLISH_HISTORY would, in the order given. Each runs under pcall, so one
- * that fails (wrong key type...) leaves the others as separate calls would.
- * KEYS: stream and meta of each send. ARGV: 1 PUBLISH or SPUBLISH, 2 run_id,
- * then 8 per send: candidate epoch, keep ms, now ms, trim id, size, topic,
- * envelope header, message map (see PUBLISH_HISTORY). Returns 2N values:
- * offset and epoch of each send, or 0 and the error message for one that failed.
+ * in one event-loop turn to one server), each also reading its group's named
+ * members, which a send without history asks for in a command of its own.
+ * Each is stored and published exactly as PUBLISH_HISTORY would, in the order
+ * given. Each runs under pcall, so one that fails (wrong key type...) leaves
+ * the others as separate calls would. What the sends share is passed once: a
+ * call's arguments are parsed by Redis and turned into Lua strings one by
+ * one, a cost paid per argument.
+ * KEYS: 3 per send: stream, meta, named-member set. ARGV: 1 PUBLISH or
+ * SPUBLISH, 2 run_id, 3 candidate epoch, 4 now ms, 5 where the topic starts
+ * in a stream key (it is the key's hash tag, see historyKeys), 6 named-member
+ * cutoff (exclusive minimum score, '(<score>'), 7 R, then R retentions of 3
+ * values (keep ms, trim id, size), then 3 per send: its retention (1..R),
+ * envelope header, message map (see PUBLISH_HISTORY). Returns 3N values per
+ * send: offset, epoch and named members (a list, or the error message when
+ * reading them failed), or 0, the error message and an empty list for a send
+ * that failed.
  */
 export const PUBLISH_HISTORY_BATCH = script(
   'publish-history-batch',
   `${HISTORY_APPEND}
+local publish, runid, candidate, now, cutoff = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[6]
+local from = tonumber(ARGV[5])
+local sends = 7 + 3 * tonumber(ARGV[7])
 local out = {}
-for i = 1, #KEYS / 2 do
-  local a = 2 + (i - 1) * 8
-  local ok, offset, epoch, stamp = pcall(history_append, KEYS[2 * i - 1], KEYS[2 * i], ARGV[a + 1], ARGV[2], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 8])
+local none = {}
+for i = 1, #KEYS / 3 do
+  local a = sends + 3 * (i - 1)
+  local r = 5 + 3 * tonumber(ARGV[a + 1])
+  local stream = KEYS[3 * i - 2]
+  local ok, offset, epoch, stamp = pcall(history_append, stream, KEYS[3 * i - 1], candidate, runid, ARGV[r], now, ARGV[r + 1], ARGV[r + 2], ARGV[a + 3])
   local err = offset
-  if ok then ok, err = pcall(redis.call, ARGV[1], ARGV[a + 6], ARGV[a + 7] .. ARGV[a + 8] .. stamp) end
+  if ok then ok, err = pcall(redis.call, publish, string.sub(stream, from, -2), ARGV[a + 2] .. ARGV[a + 3] .. stamp) end
+  local k = 3 * i
   if ok then
-    out[2 * i - 1], out[2 * i] = offset, epoch
+    out[k - 2], out[k - 1] = offset, epoch
+    local named
+    ok, named = pcall(redis.call, 'ZRANGEBYSCORE', KEYS[k], cutoff, '+inf')
+    -- Stored and published, but the send fails as a failed member lookup failed it alone: with the error, a string.
+    if ok then out[k] = named elseif type(named) == 'table' then out[k] = named.err else out[k] = tostring(named) end
   else
     if type(err) == 'table' then err = err.err end
-    out[2 * i - 1], out[2 * i] = 0, tostring(err)
+    out[k - 2], out[k - 1], out[k] = 0, tostring(err), none
   end
 end
 return out

@@ -6,7 +6,7 @@
  *     kind (u8) | sentAt ms (f64 BE) | sender token | a | b | msgpack body
  *
  * Strings are u8 length + ASCII/UTF-8 bytes (names are under 100 characters).
- * `a`/`b`: group message: group, ''; direct: channel, ''; join/leave: channel, group.
+ * `a`/`b`: group message: group, '' or the sender's tag for its own echo; direct: channel, ''; join/leave: channel, group.
  */
 
 /** Envelope kinds. */

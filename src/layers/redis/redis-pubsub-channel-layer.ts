@@ -28,16 +28,20 @@ import { isProcessLocal, nonLocalName } from '../names';
 import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, queueMember, queueMemberFor } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { LocalMailbox } from './local-mailbox';
-import { EpochSource, historyKeys, keepMs, mapWithStampRoom, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
-import { HistoryBatcher, type HistoryAppend } from './history-batch';
+import { EpochSource, historyKeys, keepMs, mapWithStampRoom, oldestKeptId, parseHistoryReply, readArgs, streamTagStart } from './history-keys';
+import { HistoryBatcher, type HistoryAppend, type StoredSend } from './history-batch';
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, HISTORY_READ, PUBLISH_HISTORY, PUBLISH_HISTORY_BATCH, PUBLISH_OR_QUEUE } from './lua';
 import { MembershipLedger } from './membership-ledger';
 import { PendingLeaves } from './pending-leaves';
 import { ProcessLiveness } from './process-liveness';
 import { EnvelopeKind, envelopeSender, readEnvelope, writeEnvelope } from './pubsub-envelope';
 import { NodesTransport, type PubSubTransport } from './pubsub-transport';
+import { OwnEchoes } from './own-echoes';
 import { QueueStore } from './queue-store';
 import { resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
+
+/** A send's named members when it has none. */
+const NO_NAMED: readonly string[] = [];
 
 /** Members taken per ZPOPMIN when draining an inbox's backlog. */
 const INBOX_DRAIN = 500;
@@ -121,6 +125,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   readonly #registryIndex: number;
   /** History appends of this turn, one script call per server; null on a cluster (its sends' keys are in different slots). */
   readonly #historyBatches: HistoryBatcher | null;
+  /** Own sends with history whose echo is still to come (their members need not decode it). */
+  readonly #ownEchoes = new OwnEchoes();
   readonly #channelDropped = (channel: string, reason: string): void => this.announce('dropped', { channel, count: 1, reason });
   readonly #onPayload = (payload: Buffer): void => this.#receivePayload(payload);
 
@@ -369,67 +375,98 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   /**
    * A group send with history: a script stores the message and publishes it
    * stamped (together with the other such sends of this turn to the same
-   * server, see HistoryBatcher); local members get it after.
+   * server, see HistoryBatcher, which also reads the group's named members);
+   * local members get it from the subscription.
    */
   async #sendWithHistory(group: string, sealed: SealedMessage, retention: ResolvedRetention): Promise<GroupSendResult> {
     const now = this.now();
     const message = mapWithStampRoom(encodeMessage(sealed.message));
+    // Only while own members listen does an echo come back to this process.
+    const tag = this.#local.has(group) ? this.#ownEchoes.expect(group, sealed, message.length) : '';
     const topic = this.#groupTopic(group);
     const keys = historyKeys(this.prefix, group, topic);
     const append: HistoryAppend = {
       route: group,
-      keys: [keys.stream, keys.meta],
-      args: [
-        this.#epochs.next(),
-        keepMs(retention, this.groupExpiryMs),
-        String(Math.floor(now)),
-        oldestKeptId(retention, now),
-        String(retention.size),
-        topic,
-        writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, ''),
-        message,
-      ],
+      keys: [keys.stream, keys.meta, this.#namedKey(group)],
+      retention,
+      header: writeEnvelope(EnvelopeKind.Group, now, this.processToken, group, tag),
+      message,
     };
-    const stored =
-      this.#historyBatches === null
-        ? this.#transport.eval<[number, string]>(group, PUBLISH_HISTORY, append.keys, this.#singleArgs(append, this.#transport.runIdFor(group)))
-        : this.#historyBatches.add(this.#transport.indexFor(group), append);
-    const named = this.#namedMembers(group, now);
-    const [[offset, epoch], namedMembers] = await Promise.all([stored, named]);
+    let stored: StoredSend;
+    try {
+      stored = this.#historyBatches === null ? await this.#sendAlone(append, topic) : await this.#historyBatches.add(this.#transport.indexFor(group), append);
+    } catch (error) {
+      this.#ownEchoes.forget(tag);
+      throw error;
+    }
+    if (!this.#local.has(group)) this.#ownEchoes.forget(tag);
     // Own members get it from the subscription, like every other process's
     // members: Redis publishes a group's messages in offset order, whichever
     // process sent them, and only that one stream keeps a member's offsets in
     // order (a recovering client resumes from its last offset, so an earlier
     // one arriving after it would be lost to it). Full buffers are reported then.
+    const { offset, epoch, named } = stored;
     let dropped = 0;
-    if (namedMembers.length > 0) {
+    if (named.length > 0) {
       const store = this.#store!;
       const stamped = Buffer.concat([message, historyStamp(offset, epoch)]);
-      const results = await Promise.all(namedMembers.map((name) => store.push(name, queueMember(stamped), this.capacityOf(name))));
+      const results = await Promise.all(named.map((name) => store.push(name, queueMember(stamped), this.capacityOf(name))));
       for (const pushed of results) if (!pushed) dropped++;
     }
     return { dropped, offset, epoch };
   }
 
-  /** PUBLISH_HISTORY's arguments for one append. */
-  #singleArgs(append: HistoryAppend, runId: string): Array<string | Buffer> {
-    const [candidate, keep, now, trim, size, topic, header, message] = append.args;
-    return [candidate, runId, keep, now, trim, size, this.#publishCommand, topic, header, message];
+  /** One send with history by PUBLISH_HISTORY: on a cluster, where a batch's groups would be in different slots (and named members do not exist). */
+  async #sendAlone(append: HistoryAppend, topic: string): Promise<StoredSend> {
+    const now = this.now();
+    const { retention } = append;
+    const args = [
+      this.#epochs.next(),
+      this.#transport.runIdFor(append.route),
+      keepMs(retention, this.groupExpiryMs),
+      String(Math.floor(now)),
+      oldestKeptId(retention, now),
+      String(retention.size),
+      this.#publishCommand,
+      topic,
+      append.header,
+      append.message,
+    ];
+    const [offset, epoch] = await this.#transport.eval<[number, string]>(append.route, PUBLISH_HISTORY, [append.keys[0], append.keys[1]], args);
+    return { offset, epoch, named: NO_NAMED };
   }
 
-  /** Store and publish a batch of appends, all routed to one server (one alone takes the single script). */
-  async #flushAppends(appends: readonly HistoryAppend[]): Promise<Array<number | string>> {
+  /** Store and publish a batch of appends, all routed to one server, and read their named members. */
+  async #flushAppends(appends: readonly HistoryAppend[]): Promise<unknown[]> {
     // Any of the batch's groups routes to its server.
     const route = appends[0]!.route;
-    const runId = this.#transport.runIdFor(route);
-    if (appends.length === 1) return this.#transport.eval<[number, string]>(route, PUBLISH_HISTORY, appends[0]!.keys, this.#singleArgs(appends[0]!, runId));
+    const now = this.now();
+    // The batch's retentions, each passed once (most batches have one: groups match a few patterns).
+    const retentions = new Map<ResolvedRetention, number>();
+    const shared: string[] = [];
     const keys: string[] = [];
-    const args: Array<string | Buffer> = [this.#publishCommand, runId];
+    const sends: Array<string | Buffer> = [];
     for (const append of appends) {
-      keys.push(...append.keys);
-      args.push(...append.args);
+      let index = retentions.get(append.retention);
+      if (index === undefined) {
+        retentions.set(append.retention, (index = retentions.size + 1));
+        shared.push(keepMs(append.retention, this.groupExpiryMs), oldestKeptId(append.retention, now), String(append.retention.size));
+      }
+      keys.push(append.keys[0], append.keys[1], append.keys[2]);
+      sends.push(String(index), append.header, append.message);
     }
-    return this.#transport.eval<Array<number | string>>(route, PUBLISH_HISTORY_BATCH, keys, args);
+    const args: Array<string | Buffer> = [
+      this.#publishCommand,
+      this.#transport.runIdFor(route),
+      this.#epochs.next(),
+      String(Math.floor(now)),
+      String(streamTagStart(this.prefix)),
+      `(${toScore(now - this.groupExpiryMs)}`,
+      String(retentions.size),
+      ...shared,
+      ...sends,
+    ];
+    return this.#transport.eval<unknown[]>(route, PUBLISH_HISTORY_BATCH, keys, args);
   }
 
   #namedMembers(group: string, now: number): Promise<string[]> {
@@ -450,6 +487,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
 
   protected async doFlush(): Promise<void> {
     this.#leaves.clear();
+    this.#ownEchoes.clear();
     this.#mailbox.clear();
     this.#ledger.clear();
     const groups = [...this.#local.keys()];
@@ -460,6 +498,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
 
   protected async doClose(): Promise<void> {
     this.#historyBatches?.flush();
+    this.#ownEchoes.clear();
     this.#liveness?.stop();
     this.#leaves.clear();
     this.#store?.stop();
@@ -561,8 +600,12 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         case EnvelopeKind.Group: {
           // Own messages were delivered at send, except to groups with history (see #sendWithHistory).
           if (own && this.historyRetentionOf(envelope.a) === null) return;
-          if (!this.#local.has(envelope.a)) return;
-          const dropped = this.#fanOut(envelope.a, decodePayload(envelope.body).sealed, envelope.sentAt);
+          if (!this.#local.has(envelope.a)) {
+            if (own) this.#ownEchoes.forget(envelope.b);
+            return;
+          }
+          const sealed = (own ? this.#ownEchoes.take(envelope.b, envelope.a, envelope.body) : undefined) ?? decodePayload(envelope.body).sealed;
+          const dropped = this.#fanOut(envelope.a, sealed, envelope.sentAt);
           this.reportDropped(envelope.a, dropped);
           return;
         }
@@ -586,6 +629,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
   }
 
   #onDown(index: number, error: Error): void {
+    // Echoes on their way may be lost with the subscription.
+    this.#ownEchoes.clear();
     if (index === this.#registryIndex) this.#liveness?.down();
     if (this.closed || this.#announcedDown.has(index)) return;
     this.#announcedDown.add(index);
