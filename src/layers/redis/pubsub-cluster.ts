@@ -7,7 +7,8 @@
  * node-redis's cluster client owns per-shard connections and follows slot
  * moves; this class adds what the layer needs on top: fail-fast calls while
  * the cluster is unreachable and `down`/`up` reports, with every remembered
- * topic subscribed again after an outage.
+ * topic subscribed again after an outage, and a first connect that fails
+ * retried with backoff (node-redis gives up after one).
  */
 import { EventEmitter } from 'node:events';
 import { LayerClosed, LayerUnavailable } from '../../errors';
