@@ -19,6 +19,8 @@ export const HEAVY_TESTS = [
   '<rootDir>/tests/integration/cli-redis.test.ts',
   '<rootDir>/tests/integration/cli-workers.test.ts',
   '<rootDir>/tests/integration/redis-cluster.test.ts',
+  '<rootDir>/tests/integration/redis-cluster-first-connect.test.ts',
+  '<rootDir>/tests/integration/redis-cluster-join-readiness.test.ts',
   '<rootDir>/tests/integration/redis-multi-host.test.ts',
   '<rootDir>/tests/integration/redis-multi-process.test.ts',
   '<rootDir>/tests/integration/redis-outage.test.ts',

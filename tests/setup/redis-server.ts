@@ -127,11 +127,13 @@ export function redisCliBinary(): string | null {
 }
 
 /**
- * Start six cluster-mode redis-servers on free ports in a temporary directory
+ * Start six cluster-mode redis-servers on free ports (or on `ports`, six of
+ * them, e.g. where a layer already tries to connect) in a temporary directory
  * and join them with `redis-cli --cluster create` (three masters, one replica
  * each); resolves once every node reports cluster_state:ok (at most 30 s).
  */
-export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+export async function startThrowawayCluster(ports?: readonly number[]): Promise<ThrowawayCluster> {
+  if (ports !== undefined && ports.length !== 6) throw new Error(`a throwaway cluster has six nodes, got ${ports.length} ports`);
   const cli = redisCliBinary();
   if (!cli || !redisServerBinary()) throw new Error(`${NO_REDIS_MESSAGE} The cluster test also needs redis-cli (same package).`);
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-cluster-'));
@@ -145,7 +147,10 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
       const nodeDir = join(dir, String(i));
       mkdirSync(nodeDir);
       servers.push(
-        await startThrowawayRedis(['--cluster-enabled', 'yes', '--cluster-config-file', join(nodeDir, 'nodes.conf'), '--cluster-node-timeout', '3000', '--dir', nodeDir]),
+        await startThrowawayRedis(
+          ['--cluster-enabled', 'yes', '--cluster-config-file', join(nodeDir, 'nodes.conf'), '--cluster-node-timeout', '3000', '--dir', nodeDir],
+          ports?.[i],
+        ),
       );
     }
     const create = spawnSync(cli, ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '1', '--cluster-yes'], {

@@ -7,7 +7,8 @@
  * node-redis's cluster client owns per-shard connections and follows slot
  * moves; this class adds what the layer needs on top: fail-fast calls while
  * the cluster is unreachable and `down`/`up` reports, with every remembered
- * topic subscribed again after an outage.
+ * topic subscribed again after an outage, and a first connect that fails
+ * retried with backoff (node-redis gives up after one).
  */
 import { EventEmitter } from 'node:events';
 import { LayerClosed, LayerUnavailable } from '../../errors';
@@ -20,16 +21,31 @@ import type { PayloadListener, PubSubTransport, TransportEvents } from './pubsub
 
 type Cluster = ReturnType<NodeRedisModule['createCluster']>;
 
+/** Slots of a Redis Cluster. */
+const CLUSTER_SLOTS = 16384;
+
 /** Sharded pub/sub over a Redis Cluster (seed nodes in `hosts`). */
 export class ClusterTransport extends EventEmitter<TransportEvents> implements PubSubTransport {
   readonly size = 1;
-  readonly #cluster: Cluster;
+  readonly #hosts: readonly string[];
+  readonly #clientOptions: RedisClientExtraOptions;
   readonly #timing: ConnectionTiming;
   readonly #listener: PayloadListener;
   readonly #topics = new Set<string>();
   /** Subscriptions on their way, by topic: a later subscriber of the topic waits for the same one. */
   readonly #subscribing = new Map<string, Promise<void>>();
+  /**
+   * The cluster client. Until a first connect succeeds, each attempt has a fresh one: a failed
+   * attempt may leave node clients behind (CLUSTER SLOTS answered, then a node did not), and one
+   * that connected to a cluster still forming must be dropped; a fresh client carries none of it.
+   */
+  #cluster: Cluster;
+  /** The first connect attempt (never rejects): calls made before it ends wait for it, later ones fail fast while down. */
   readonly #connecting: Promise<void>;
+  /** The connect attempt in flight or last made (never rejects): close() lets it end before destroying its client. */
+  #attempt: Promise<void>;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retries = 0;
   #up = false;
   // Set by the first connect that succeeds: from then on, only a probe brings the transport back up.
   #connected = false;
@@ -40,40 +56,91 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
 
   constructor(hosts: readonly string[], timing: ConnectionTiming, clientOptions: RedisClientExtraOptions, listener: PayloadListener) {
     super();
+    this.#hosts = hosts;
+    this.#clientOptions = clientOptions;
     this.#timing = timing;
     this.#listener = listener;
-    this.#cluster = nodeRedis().createCluster({
-      rootNodes: hosts.map((url) => ({ url })),
+    this.#cluster = this.#createCluster();
+    this.#attempt = this.#connecting = this.#connect(this.#cluster);
+  }
+
+  #createCluster(): Cluster {
+    const cluster = nodeRedis().createCluster({
+      rootNodes: this.#hosts.map((url) => ({ url })),
       defaults: {
-        ...(clientOptions as object),
+        ...(this.#clientOptions as object),
         disableOfflineQueue: true,
         socket: {
-          ...((clientOptions.socket as object | undefined) ?? {}),
-          connectTimeout: timing.connectTimeout,
-          reconnectStrategy: (retries: number) => retryDelay(retries, timing),
+          ...((this.#clientOptions.socket as object | undefined) ?? {}),
+          connectTimeout: this.#timing.connectTimeout,
+          // Once closed, a node client still trying to connect gives up: the attempt it holds up ends.
+          reconnectStrategy: (retries: number) => (this.#closed ? false : retryDelay(retries, this.#timing)),
         },
       },
     }) as unknown as Cluster;
-    // Without a listener an 'error' event would crash the process.
-    this.#cluster.on('error', (error: Error) => this.#lost(error));
-    this.#cluster.on('node-error', (error: Error) => this.#lost(error));
-    // A node that is ready again may end an outage. During the first connect every node reports
-    // ready too, but then the 'up' comes from connect() below, and a probe would resubscribe
-    // (unsubscribe, subscribe) topics subscribed meanwhile: what is published in the gap is lost.
-    this.#cluster.on('node-ready', () => {
-      if (this.#connected) void this.#probe();
+    // Without a listener an 'error' event would crash the process; a client given up on is not heard.
+    cluster.on('error', (error: Error) => {
+      if (cluster === this.#cluster) this.#lost(error);
     });
-    this.#connecting = this.#cluster.connect().then(
+    cluster.on('node-error', (error: Error) => {
+      if (cluster === this.#cluster) this.#lost(error);
+    });
+    // A node that is ready again may end an outage. During the first connect every node reports
+    // ready too, but then the 'up' comes from #connect, and a probe would resubscribe (unsubscribe,
+    // subscribe) topics subscribed meanwhile: what is published in the gap is lost.
+    cluster.on('node-ready', () => {
+      if (cluster === this.#cluster && this.#connected) void this.#probe();
+    });
+    return cluster;
+  }
+
+  /**
+   * One attempt at the first connect. Until one succeeds the transport is down (calls fail fast)
+   * and attempts go on with backoff, as RedisNode's do; the first failure reports `down`, the
+   * success `up` with `first: true`.
+   */
+  #connect(cluster: Cluster): Promise<void> {
+    return this.#open(cluster).then(
       () => {
-        this.#connected = true;
-        this.#up = true;
+        if (this.#closed) return;
+        this.#retries = 0;
         this.emit('up', 0, { first: true, restarted: false });
       },
-      (error: unknown) => {
-        this.#lastError = error instanceof Error ? error : new Error(String(error));
-        this.emit('down', 0, this.#lastError);
-      },
+      (error: unknown) => this.#failed(cluster, error),
     );
+  }
+
+  async #open(cluster: Cluster): Promise<void> {
+    await cluster.connect();
+    // node-redis takes the slot table as the seed node has it: one still forming (empty, or part
+    // of the slots) would leave commands for the missing slots with no node, and nothing asks again.
+    let served = 0;
+    for (let slot = 0; slot < CLUSTER_SLOTS; slot++) if (cluster.slots[slot] !== undefined) served++;
+    if (served < CLUSTER_SLOTS) throw new Error(`the cluster serves ${served} of its ${CLUSTER_SLOTS} slots (still forming, or a shard has no master)`);
+    // Topics whose subscribe() was refused while down are subscribed before `up`: the layer
+    // counts on them then. The live set is walked, so one refused while this runs is taken too,
+    // and `up` is set in the queue of (un)subscriptions: an unsubscribe made meanwhile either
+    // finds its topic gone from the set here or runs once up.
+    await this.#serially(async () => {
+      for (const topic of this.#topics) await cluster.sSubscribe(topic, this.#listener, true);
+      if (this.#closed) return;
+      this.#connected = true;
+      this.#up = true;
+    });
+  }
+
+  #failed(cluster: Cluster, error: unknown): void {
+    this.#lastError = error instanceof Error ? error : new Error(String(error));
+    if (this.#closed) return; // close() destroys the client once this attempt has ended
+    destroyQuietly(cluster);
+    if (this.#retries === 0) this.emit('down', 0, this.#lastError);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#closed) return;
+      this.#cluster = this.#createCluster();
+      this.#attempt = this.#connect(this.#cluster);
+    }, retryDelay(this.#retries++, this.#timing));
+    this.#retryTimer.unref();
   }
 
   indexFor(): number {
@@ -102,9 +169,13 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
   }
 
   async unsubscribe(_route: string, topic: string): Promise<void> {
-    if (!this.#topics.delete(topic) || !this.#up) return;
-    // node-redis closes a shard's subscriber when its last topic goes; a failure here means it is gone already.
-    await this.#serially(() => this.#cluster.sUnsubscribe(topic, this.#listener, true).catch(() => undefined));
+    if (!this.#topics.delete(topic)) return;
+    // Whether up is read in turn: a first connect subscribing remembered topics may be ahead in the queue.
+    await this.#serially(async () => {
+      if (!this.#up) return;
+      // node-redis closes a shard's subscriber when its last topic goes; a failure here means it is gone already.
+      await this.#cluster.sUnsubscribe(topic, this.#listener, true).catch(() => undefined);
+    });
   }
 
   /** (Un)subscriptions one at a time: the cluster client's per-shard subscriber does not tolerate overlapping ones. */
@@ -156,12 +227,10 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#connecting;
-    try {
-      this.#cluster.destroy();
-    } catch {
-      // Already closed.
-    }
+    clearTimeout(this.#retryTimer);
+    // A connect in flight creates node clients as it goes: destroy its client once it has ended.
+    await this.#attempt;
+    destroyQuietly(this.#cluster);
   }
 
   async #ready(): Promise<void> {
@@ -205,7 +274,8 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
     try {
       await this.#cluster.sendCommand(undefined, true, ['PING'] as never, { timeout: this.#timing.commandTimeout });
       await this.#serially(async () => {
-        for (const topic of [...this.#topics]) {
+        // The live set: a topic whose subscribe() is refused while this runs is taken too.
+        for (const topic of this.#topics) {
           await this.#cluster.sUnsubscribe(topic, this.#listener, true).catch(() => undefined);
           await this.#cluster.sSubscribe(topic, this.#listener, true);
         }
@@ -221,5 +291,13 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
     if (this.#up || this.#closed) return;
     this.#up = true;
     this.emit('up', 0, { first: false, restarted: false });
+  }
+}
+
+function destroyQuietly(cluster: Cluster): void {
+  try {
+    cluster.destroy();
+  } catch {
+    // Already closed.
   }
 }
