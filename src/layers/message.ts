@@ -160,10 +160,9 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
  * original was (so its JSON is still computed once for every receiver).
  */
 export function extendSealed(sealed: SealedMessage, fields: Readonly<Record<string, string | number>>): SealedMessage {
-  const out: Record<string, unknown> = {};
   const message = sealed.message as Record<string, unknown>;
-  for (const key of Object.keys(message)) setOwn(out, key, message[key]);
-  for (const key of Object.keys(fields)) out[key] = fields[key];
+  // Spread defines own data properties (a `__proto__` key included), a few times faster than a key loop: paid per history message.
+  const out: Record<string, unknown> = { ...message, ...fields };
   Object.freeze(out);
   if (!sealed.hasBinary && immutable.has(message)) immutable.add(out);
   return { message: out as LayerMessage, hasBinary: sealed.hasBinary };

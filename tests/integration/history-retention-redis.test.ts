@@ -71,7 +71,7 @@ describe.each(backends)('$name history retention in Redis', (backend) => {
   };
   const storedOffsets = async (): Promise<number[]> => {
     const entries = await node.command<Array<[string, string[]]>>(['XRANGE', keys.stream, '-', '+']);
-    return entries.map(([id]) => Number(id.slice(id.indexOf('-') + 1)));
+    return entries.map(([id]) => Number(id.slice(id.indexOf('-') + 1)) + 1);
   };
   const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

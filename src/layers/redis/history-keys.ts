@@ -5,7 +5,7 @@
 import type { GroupHistory, GroupHistoryOptions, HistoryEntry, ResolvedRetention } from '../history';
 import { selectHistory } from '../history';
 import type { LayerMessage } from '../channel-layer';
-import { decodePayload, mapHeader, mapParts } from './codec';
+import { decodePayload, historyStamp, mapHeader, mapParts } from './codec';
 
 /** The stream and meta keys of a group's history. */
 export interface HistoryKeys {
@@ -49,8 +49,8 @@ export function keepMs(retention: ResolvedRetention, groupExpiryMs: number): str
   return String(Math.ceil(Math.max(retention.ttlMs, groupExpiryMs)));
 }
 
-/** The trim/read boundary for entries still within ttl at `now`: the oldest id kept. */
-export function oldestKeptId(retention: ResolvedRetention, now: number): string {
+/** The trim/read boundary for entries still within ttl at `now`: the oldest time (ms) kept. */
+export function oldestKeptTime(retention: ResolvedRetention, now: number): string {
   return String(Math.floor(now - retention.ttlMs) + 1);
 }
 
@@ -59,7 +59,7 @@ export function readArgs(retention: ResolvedRetention, keep: string, now: number
   const since = options.since ?? null;
   return [
     keep,
-    oldestKeptId(retention, now),
+    oldestKeptTime(retention, now),
     String(retention.size),
     since === null ? '' : String(since.offset),
     since === null ? '' : since.epoch,
@@ -76,8 +76,9 @@ export function parseHistoryReply(reply: [Buffer, number | Buffer, Array<[Buffer
   for (let i = raw.length - 1; i >= 0; i--) {
     const [id, fields] = raw[i]!;
     const idText = id.toString('latin1');
-    const offset = Number(idText.slice(idText.indexOf('-') + 1));
-    const message = decodePayload(fields[1]!).sealed.message as LayerMessage;
+    // Ids are `1-<offset - 1>`; the stored map lacks only its stamp (see lua.ts).
+    const offset = Number(idText.slice(idText.indexOf('-') + 1)) + 1;
+    const message = decodePayload(Buffer.concat([fields[1]!, historyStamp(offset, epoch)])).sealed.message as LayerMessage;
     entries.push({ offset, message });
   }
   return selectHistory(entries, epoch, latest, options);

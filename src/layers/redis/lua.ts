@@ -107,40 +107,48 @@ return 0
 
 // ---------------------------------------------------------------- history
 //
-// A group's history is a stream plus a meta hash (fields e: epoch, o: latest
-// offset, t: time of the latest entry in ms, r: run_id of the server that
-// wrote it, x: time the keys' expiry was last pushed back). Stream ids are
-// `<ms>-<offset>`: time first, so MINID trims by age, and the offset as the
-// sequence, so it is recovered from the id. The epoch starts afresh, with
-// offset 0, whenever entries may be gone: the meta is missing (flushed,
+// A group's history is a stream plus a meta hash (fields e: epoch, n: 1 once
+// the epoch has a message, r: run_id of the server that wrote it, x: time the
+// keys' expiry was last pushed back). Stream ids are `1-<offset - 1>`: XADD
+// with the id `1-*` numbers entries itself, one more than the last, so the
+// offset costs no read or write of its own; each entry holds `m` (the message
+// map, its header already counting the stamp's two entries, which a read
+// appends) and `t` (the sender's time, ms). The epoch starts afresh, with no
+// messages, whenever entries may be gone: the meta is missing (flushed,
 // evicted, expired), the stream is missing while the meta says there were
 // messages, or the server is not the one that wrote the meta (a restart or a
 // failover, which may lose the latest writes).
 //
 // An append does what keeps those rules and no more (each redis.call costs
-// 1-4 us in the script, paid per groupSend): the missing-stream check
-// rides on XADD NOMKSTREAM instead of an EXISTS; trimming by age (exact
-// MINID) runs on every TRIM_EVERY-th offset only, since reads already skip
-// entries older than the ttl and MAXLEN ~ on every XADD bounds the length;
-// the keys' expiry is pushed back to keep + keep/4 only once a quarter of
-// `keep` has passed since the last push, so they still outlive the latest
-// entry by at least `keep`.
+// 1-4 us in the script, paid per groupSend): one HMGET, the XADD (NOMKSTREAM:
+// a missing stream shows as a nil reply, so no EXISTS), the publish or pushes.
+// Trimming by age runs on every TRIM_EVERY-th offset only, since reads
+// already skip entries older than the ttl and MAXLEN ~ on every XADD bounds
+// the length: it reads the oldest entry's time and, only when that one is
+// past the ttl, finds the first entry within it by bisection (ids are
+// consecutive) and trims up to it. The keys' expiry is pushed back to keep +
+// keep/4 only once a quarter of `keep` has passed since the last push, so
+// they still outlive the latest entry by at least `keep`.
 
 /** Appends between two trims of a group's history by age. */
 export const HISTORY_TRIM_EVERY = 16;
 
 const HISTORY_STATE = `
 local function history_state(stream, meta, candidate, runid, keep)
-  local st = redis.call('HMGET', meta, 'e', 'o', 't', 'r')
+  local st = redis.call('HMGET', meta, 'e', 'n', 'r')
   local epoch = st[1]
-  if epoch and (runid == '' or st[4] == runid or st[4] == '') and (st[2] == '0' or redis.call('EXISTS', stream) == 1) then
-    if st[4] == '' and runid ~= '' then redis.call('HSET', meta, 'r', runid) end
-    return epoch, tonumber(st[2]), st[3]
+  if epoch and (runid == '' or st[3] == runid or st[3] == '') then
+    if st[2] ~= '1' then return epoch, 0 end
+    local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
+    if last then
+      if st[3] == '' and runid ~= '' then redis.call('HSET', meta, 'r', runid) end
+      return epoch, tonumber(string.sub(last[1], 3)) + 1
+    end
   end
   redis.call('DEL', stream)
-  redis.call('HSET', meta, 'e', candidate, 'o', 0, 't', 0, 'r', runid, 'x', 0)
+  redis.call('HSET', meta, 'e', candidate, 'n', 0, 'r', runid, 'x', 0)
   redis.call('PEXPIRE', meta, keep)
-  return candidate, 0, '0'
+  return candidate, 0
 end
 `;
 
@@ -149,55 +157,62 @@ local function history_stamp(offset, epoch)
   return '\\170__offset__' .. struct.pack('>BI8', 207, offset) .. '\\169__epoch__' .. string.char(160 + #epoch) .. epoch
 end
 
+-- Entries of offsets before the first one written at or after cutoff (ms) go.
+local function history_trim_age(stream, newest, cutoff)
+  local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+  local limit = tonumber(cutoff)
+  if not oldest or tonumber(oldest[2][4]) >= limit then return end
+  -- Sequence numbers lo (past the ttl) < hi (within it: newest was just written).
+  local lo, hi = tonumber(string.sub(oldest[1], 3)), newest
+  while hi - lo > 1 do
+    local mid = math.floor((lo + hi) / 2)
+    local entry = redis.call('XRANGE', stream, '1-' .. mid, '1-' .. mid)[1]
+    if entry and tonumber(entry[2][4]) >= limit then hi = mid else lo = mid end
+  end
+  redis.call('XTRIM', stream, 'MINID', '1-' .. hi)
+end
+
 local function history_append(stream, meta, candidate, runid, keep, now, trim, size, message)
-  local st = redis.call('HMGET', meta, 'e', 'o', 't', 'r', 'x')
-  local epoch, offset, stamp = st[1], 0, nil
-  if epoch and (runid == '' or st[4] == runid or st[4] == '') then
-    offset = tonumber(st[2]) + 1
-    if tonumber(now) < tonumber(st[3]) then now = st[3] end
-    stamp = history_stamp(offset, epoch)
-    local id = now .. '-' .. offset
-    local added
-    if offset == 1 then
-      added = redis.call('XADD', stream, 'MAXLEN', '~', size, id, 'm', message .. stamp)
+  local st = redis.call('HMGET', meta, 'e', 'n', 'r', 'x')
+  local epoch, owner = st[1], st[3]
+  local id, first = nil, false
+  if epoch and (runid == '' or owner == runid or owner == '') then
+    if st[2] == '1' then
+      id = redis.call('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', size, '1-*', 'm', message, 't', now)
     else
-      added = redis.call('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', size, id, 'm', message .. stamp)
+      -- The epoch's first message (a read started it).
+      redis.call('DEL', stream)
+      id, first = redis.call('XADD', stream, 'MAXLEN', '~', size, '1-*', 'm', message, 't', now), true
     end
-    if not added then epoch = nil end
-  else
-    epoch = nil
   end
-  local due = tonumber(st[5])
-  if epoch == nil then
+  if not id then
     redis.call('DEL', stream)
-    epoch, offset = candidate, 1
-    stamp = history_stamp(offset, epoch)
-    redis.call('XADD', stream, 'MAXLEN', '~', size, now .. '-1', 'm', message .. stamp)
-    due = nil
-  elseif offset % ${HISTORY_TRIM_EVERY} == 0 then
-    redis.call('XTRIM', stream, 'MINID', trim)
+    epoch, owner, first = candidate, runid, true
+    id = redis.call('XADD', stream, 'MAXLEN', '~', size, '1-*', 'm', message, 't', now)
   end
+  local seq = tonumber(string.sub(id, 3))
+  local offset = seq + 1
+  if not first and offset % ${HISTORY_TRIM_EVERY} == 0 then history_trim_age(stream, seq, trim) end
   local quarter = math.floor(tonumber(keep) / 4)
-  if due == nil or tonumber(now) - due >= quarter or (st[4] == '' and runid ~= '') then
-    local owner = runid
-    if owner == '' then owner = st[4] or '' end
-    redis.call('HSET', meta, 'e', epoch, 'o', offset, 't', now, 'r', owner, 'x', now)
+  local due = tonumber(st[4])
+  if first or due == nil or tonumber(now) - due >= quarter or (owner == '' and runid ~= '') then
+    if not owner or owner == '' then owner = runid end
+    redis.call('HSET', meta, 'e', epoch, 'n', 1, 'r', owner, 'x', now)
     redis.call('PEXPIRE', stream, tonumber(keep) + quarter)
     redis.call('PEXPIRE', meta, tonumber(keep) + quarter)
-  else
-    redis.call('HSET', meta, 'o', offset, 't', now)
   end
-  return offset, epoch, stamp
+  return offset, epoch, history_stamp(offset, epoch)
 end
 `;
 
 /**
  * Read a group's history (starting its epoch when there is none).
  * KEYS: stream, meta. ARGV: 1 candidate epoch, 2 run_id ('' = unchecked),
- * 3 keep (ms), 4 oldest id kept (`<ms>`), 5 size, 6 since offset ('' =
- * none), 7 since epoch, 8 limit ('' = none). Returns the newest entries the
- * answer can need: those after a current `since`, else the newest `limit`,
- * never more than `size`: {epoch, latest offset, XREVRANGE entries}.
+ * 3 keep (ms), 4 oldest time kept (ms), 5 size, 6 since offset ('' = none),
+ * 7 since epoch, 8 limit ('' = none). Returns the newest entries the answer
+ * can need: those after a current `since`, else the newest `limit`, never
+ * more than `size`, and only the newest ones written at or after the oldest
+ * time kept (newest first): {epoch, latest offset, XREVRANGE entries}.
  */
 export const HISTORY_READ = script(
   'history-read',
@@ -209,7 +224,13 @@ local count
 if since and ARGV[7] == epoch and since <= latest then count = latest - since else count = tonumber(ARGV[8]) or size end
 if count > size then count = size end
 local entries = {}
-if count > 0 and latest > 0 then entries = redis.call('XREVRANGE', KEYS[1], '+', ARGV[4], 'COUNT', count) end
+if count > 0 and latest > 0 then
+  local oldest = tonumber(ARGV[4])
+  for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', count)) do
+    if tonumber(entry[2][4]) < oldest then break end
+    entries[#entries + 1] = entry
+  end
+end
 return {epoch, latest, entries}
 `,
 );
@@ -219,7 +240,7 @@ return {epoch, latest, entries}
  * sender read is still the group's, store the message, then push it, stamped,
  * to each queue (capacity as in PUSH_CAPPED), all at once.
  * KEYS: stream, meta, group, then N queue keys.
- * ARGV: 1 candidate epoch, 2 run_id, 3 keep ms, 4 now ms, 5 trim id, 6 size,
+ * ARGV: 1 candidate epoch, 2 run_id, 3 keep ms, 4 now ms, 5 oldest time kept (ms), 6 size,
  * 7 membership cutoff, 8 sha1 of the members read (joined by "\\n"; '*'
  * skips the check), 9 map
  * header of the stored message, 10 map body, 11 score, 12 queue cutoff,
@@ -254,7 +275,7 @@ return out
  * Pub/sub layer group send to a group with history: store the message and
  * publish it, stamped, in one step.
  * KEYS: stream, meta. ARGV: 1 candidate epoch, 2 run_id, 3 keep ms, 4 now ms,
- * 5 trim id, 6 size, 7 PUBLISH or SPUBLISH, 8 topic, 9 envelope header,
+ * 5 oldest time kept (ms), 6 size, 7 PUBLISH or SPUBLISH, 8 topic, 9 envelope header,
  * 10 the message map, its header counting the stamp's two entries (see
  * `mapWithStampRoom`). Returns {offset, epoch}.
  */
@@ -280,7 +301,7 @@ return {offset, epoch}
  * SPUBLISH, 2 run_id, 3 candidate epoch, 4 now ms, 5 where the topic starts
  * in a stream key (it is the key's hash tag, see historyKeys), 6 named-member
  * cutoff (exclusive minimum score, '(<score>'), 7 R, then R retentions of 3
- * values (keep ms, trim id, size), then 3 per send: its retention (1..R),
+ * values (keep ms, oldest time kept, size), then 3 per send: its retention (1..R),
  * envelope header, message map (see PUBLISH_HISTORY). Returns 3N values per
  * send: offset, epoch and named members (a list, or the error message when
  * reading them failed), or 0, the error message and an empty list for a send

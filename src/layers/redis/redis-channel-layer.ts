@@ -30,7 +30,7 @@ import { asgiChannelEntry, assertNoReservedKey, encodeMessage, historyStamp, map
 import { RedisNode, type UpInfo } from './connection';
 import { deleteByPrefix } from './flush-prefix';
 import { LocalMailbox } from './local-mailbox';
-import { EpochSource, historyKeys, keepMs, oldestKeptId, parseHistoryReply, readArgs } from './history-keys';
+import { EpochSource, historyKeys, keepMs, oldestKeptTime, parseHistoryReply, readArgs } from './history-keys';
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, GROUP_SEND_HISTORY, HISTORY_READ, PUSH_CAPPED, WAKE } from './lua';
 import { MembershipLedger } from './membership-ledger';
 import { isOwnChannel, OwnQueuesInRedis, splitMembers } from './own-channels';
@@ -298,7 +298,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
         node.runId,
         keep,
         String(Math.floor(now)),
-        oldestKeptId(retention, now),
+        oldestKeptTime(retention, now),
         String(retention.size),
         toScore(now - this.groupExpiryMs),
         digest,

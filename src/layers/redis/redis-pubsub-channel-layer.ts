@@ -28,7 +28,7 @@ import { isProcessLocal, nonLocalName } from '../names';
 import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, queueMember, queueMemberFor } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { LocalMailbox } from './local-mailbox';
-import { EpochSource, historyKeys, keepMs, mapWithStampRoom, oldestKeptId, parseHistoryReply, readArgs, streamTagStart } from './history-keys';
+import { EpochSource, historyKeys, keepMs, mapWithStampRoom, oldestKeptTime, parseHistoryReply, readArgs, streamTagStart } from './history-keys';
 import { HistoryBatcher, type HistoryAppend, type StoredSend } from './history-batch';
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, HISTORY_READ, PUBLISH_HISTORY, PUBLISH_HISTORY_BATCH, PUBLISH_OR_QUEUE } from './lua';
 import { MembershipLedger } from './membership-ledger';
@@ -425,7 +425,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       this.#transport.runIdFor(append.route),
       keepMs(retention, this.groupExpiryMs),
       String(Math.floor(now)),
-      oldestKeptId(retention, now),
+      oldestKeptTime(retention, now),
       String(retention.size),
       this.#publishCommand,
       topic,
@@ -450,7 +450,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       let index = retentions.get(append.retention);
       if (index === undefined) {
         retentions.set(append.retention, (index = retentions.size + 1));
-        shared.push(keepMs(append.retention, this.groupExpiryMs), oldestKeptId(append.retention, now), String(append.retention.size));
+        shared.push(keepMs(append.retention, this.groupExpiryMs), oldestKeptTime(append.retention, now), String(append.retention.size));
       }
       keys.push(append.keys[0], append.keys[1], append.keys[2]);
       sends.push(String(index), append.header, append.message);
