@@ -248,7 +248,7 @@ export function readHistoryStamp(bytes: Uint8Array, at: number): { offset: numbe
   if (epochLength < 0 || epochLength > 31 || bytes[at] !== 0xaa || bytes[at + 11] !== 0xcf || bytes[at + 20] !== 0xa9 || bytes[at + 30] !== 0xa0 + epochLength) {
     return undefined;
   }
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Offsets stay far below 2^53: two 32-bit halves, no BigInt.
   const offset = view.readUInt32BE(at + 12) * 0x1_0000_0000 + view.readUInt32BE(at + 16);
   return { offset, epoch: view.toString('latin1', at + STAMP_HEAD, bytes.length) };

@@ -599,7 +599,8 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       switch (envelope.kind) {
         case EnvelopeKind.Group: {
           // Own messages were delivered at send, except to groups with history (see #sendWithHistory).
-          if (own && this.historyRetentionOf(envelope.a) === null) return;
+          // A tagged own echo is a history send by construction (see #sendWithHistory).
+          if (own && envelope.b === '' && this.historyRetentionOf(envelope.a) === null) return;
           if (!this.#local.has(envelope.a)) {
             if (own) this.#ownEchoes.forget(envelope.b);
             return;
