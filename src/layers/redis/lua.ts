@@ -172,23 +172,32 @@ local function history_trim_age(stream, newest, cutoff)
   redis.call('XTRIM', stream, 'MINID', '1-' .. hi)
 end
 
+-- The id of the next entry: Redis 7 numbers it itself (1-*); before 7 (no
+-- REDIS_VERSION_NUM, no <ms>-* ids) it is read from the last entry.
+local function history_next_id(stream)
+  if redis.REDIS_VERSION_NUM then return '1-*' end
+  local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)[1]
+  if last then return '1-' .. (tonumber(string.sub(last[1], 3)) + 1) end
+  return '1-0'
+end
+
 local function history_append(stream, meta, candidate, runid, keep, now, trim, size, message)
   local st = redis.call('HMGET', meta, 'e', 'n', 'r', 'x')
   local epoch, owner = st[1], st[3]
   local id, first = nil, false
   if epoch and (runid == '' or owner == runid or owner == '') then
     if st[2] == '1' then
-      id = redis.call('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', size, '1-*', 'm', message, 't', now)
+      id = redis.call('XADD', stream, 'NOMKSTREAM', 'MAXLEN', '~', size, history_next_id(stream), 'm', message, 't', now)
     else
       -- The epoch's first message (a read started it).
       redis.call('DEL', stream)
-      id, first = redis.call('XADD', stream, 'MAXLEN', '~', size, '1-*', 'm', message, 't', now), true
+      id, first = redis.call('XADD', stream, 'MAXLEN', '~', size, '1-0', 'm', message, 't', now), true
     end
   end
   if not id then
     redis.call('DEL', stream)
     epoch, owner, first = candidate, runid, true
-    id = redis.call('XADD', stream, 'MAXLEN', '~', size, '1-*', 'm', message, 't', now)
+    id = redis.call('XADD', stream, 'MAXLEN', '~', size, '1-0', 'm', message, 't', now)
   end
   local seq = tonumber(string.sub(id, 3))
   local offset = seq + 1

@@ -1,8 +1,8 @@
 /** The Lua scripts, run on the test Redis under a random prefix (keys deleted afterwards). */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DEFAULT_TIMING, RedisNode } from '../../../../src/layers/redis/connection';
 import { deleteByPrefix } from '../../../../src/layers/redis/flush-prefix';
-import { GROUP_ADD, GROUP_LIVE_MEMBERS, PUBLISH_OR_QUEUE, PUSH_CAPPED, WAKE } from '../../../../src/layers/redis/lua';
+import { GROUP_ADD, GROUP_LIVE_MEMBERS, PUBLISH_HISTORY, PUBLISH_OR_QUEUE, PUSH_CAPPED, WAKE, type LuaScript } from '../../../../src/layers/redis/lua';
 
 const prefix = `sy-lua-${randomBytes(4).toString('hex')}:`;
 let node: RedisNode;
@@ -77,4 +77,34 @@ it('WAKE leaves one short-lived member in the wake key', async () => {
   await node.eval(WAKE, [w], []);
   expect(await node.command(['ZCARD', w])).toBe(1);
   expect(await node.command<number>(['TTL', w])).toBeLessThanOrEqual(30);
+});
+
+describe('PUBLISH_HISTORY before Redis 7', () => {
+  // Servers before 7 have no REDIS_VERSION_NUM and no `<ms>-*` ids: the script reads the next id instead.
+  const source = PUBLISH_HISTORY.source.replace('if redis.REDIS_VERSION_NUM then', 'if false then');
+  const old: LuaScript = { name: 'publish-history-before-7', source, sha: createHash('sha1').update(source).digest('hex') };
+
+  const append = (script: LuaScript, stream: string, meta: string, n: number): Promise<[number, string]> =>
+    node.eval<[number, string]>(script, [stream, meta], [`cand${n}`, '', '60000', String(1000 + n), '1', '100', 'PUBLISH', key('nobody'), '', Buffer.from([0x82])]);
+
+  it('numbers entries as Redis 7 does, and either script carries on from the other', async () => {
+    expect(source).not.toBe(PUBLISH_HISTORY.source);
+    const [stream, meta] = [key('h:stream'), key('h:meta')];
+    const offsets: number[] = [];
+    for (let n = 1; n <= 6; n++) offsets.push((await append(n % 2 === 0 ? old : PUBLISH_HISTORY, stream, meta, n))[0]);
+    expect(offsets).toEqual([1, 2, 3, 4, 5, 6]);
+    const ids = await node.command<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
+    expect(ids.map(([id]) => id)).toEqual(['1-0', '1-1', '1-2', '1-3', '1-4', '1-5']);
+  });
+
+  it('still starts a new epoch when the stream is gone', async () => {
+    const [stream, meta] = [key('h2:stream'), key('h2:meta')];
+    const [, epoch] = await append(old, stream, meta, 1);
+    await append(old, stream, meta, 2);
+    await node.command(['DEL', stream]);
+    const [offset, next] = await append(old, stream, meta, 3);
+    expect(offset).toBe(1);
+    expect(next).not.toBe(epoch);
+    expect(next).toBe('cand3');
+  });
 });
