@@ -12,7 +12,7 @@ import { randomFillSync } from 'node:crypto';
 import type { Decoder, Encoder } from '@msgpack/msgpack';
 import { InvalidMessage } from '../../errors';
 import { requirePeer } from '../../peer-dependency';
-import { REDIS_FEATURE, REDIS_PACKAGES } from './redis-peer';
+import { REDIS_FEATURE, REDIS_PACKAGES, nodeRedis } from './redis-peer';
 import type { LayerMessage } from '../channel-layer';
 import { markDecodedSealed, type SealedMessage } from '../message';
 
@@ -39,6 +39,15 @@ function msgpack(): Msgpack {
     loaded = { encoder, decoder: new D(), asgiKey: encoder.encode(ASGI_CHANNEL_KEY) };
   }
   return loaded;
+}
+
+/**
+ * Load what every Redis layer needs, node-redis then msgpack, so that a
+ * missing one is reported when the layer is created, not by its first send.
+ */
+export function loadRedisPeers(): void {
+  nodeRedis();
+  msgpack();
 }
 
 // Random bytes come from a pooled buffer refilled in bulk: one getrandom call per 256 messages.

@@ -26,7 +26,7 @@ import type { ChannelListener } from '../channel-listener';
 import type { GroupHistory, GroupHistoryOptions, ResolvedRetention } from '../history';
 import { isProcessLocal, nonLocalName } from '../names';
 import type { SealedMessage } from '../message';
-import { asgiChannelEntry, assertNoReservedKey, encodeMessage, historyStamp, mapHeader, mapParts, queueMember, queueMemberFor, randomPrefixed } from './codec';
+import { asgiChannelEntry, assertNoReservedKey, encodeMessage, historyStamp, loadRedisPeers, mapHeader, mapParts, queueMember, queueMemberFor, randomPrefixed } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { deleteByPrefix } from './flush-prefix';
 import { LocalMailbox } from './local-mailbox';
@@ -79,6 +79,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
 
   constructor(options: RedisChannelLayerOptions = {}) {
     super(options);
+    loadRedisPeers();
     const resolved = resolveRedisOptions(options);
     this.prefix = resolved.prefix;
     this.hosts = resolved.hosts;

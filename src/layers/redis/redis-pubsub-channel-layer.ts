@@ -25,7 +25,7 @@ import type { ChannelListener } from '../channel-listener';
 import type { GroupHistory, GroupHistoryOptions, ResolvedRetention } from '../history';
 import type { SealedMessage } from '../message';
 import { isProcessLocal, nonLocalName } from '../names';
-import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, queueMember, queueMemberFor } from './codec';
+import { assertNoReservedKey, decodePayload, encodeMessage, historyStamp, loadRedisPeers, queueMember, queueMemberFor } from './codec';
 import { RedisNode, type UpInfo } from './connection';
 import { LocalMailbox } from './local-mailbox';
 import { EpochSource, historyKeys, keepMs, mapWithStampRoom, oldestKeptTime, parseHistoryReply, readArgs, streamTagStart } from './history-keys';
@@ -132,6 +132,7 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
 
   constructor(options: RedisPubSubChannelLayerOptions = {}) {
     super(options);
+    loadRedisPeers();
     const resolved = resolveRedisOptions(options);
     this.prefix = resolved.prefix;
     this.hosts = resolved.hosts;
