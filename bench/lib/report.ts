@@ -129,6 +129,7 @@ export function checkBar(summary: Summary, records: RunRecord[]): BarCheck[] {
       });
     }
   }
+  checks.push(historyCostCheck(records));
   ratioCheck(
     'Redis pub/sub, 2 processes: CPU per delivery (both processes + Redis) ≤ 2× raw ws',
     'pubsub',
@@ -262,4 +263,36 @@ export function checkBar(summary: Summary, records: RunRecord[]): BarCheck[] {
 export function renderBar(checks: BarCheck[]): string {
   const mark = { met: 'met', 'not met': '**NOT MET**', 'not measured': 'not measured' } as const;
   return ['| bar | status | figures (median [min–max]) |', '|---|---|---|', ...checks.map((c) => `| ${c.bar} | ${mark[c.status]} | ${c.detail} |`)].join('\n');
+}
+
+/** Most CPU per delivery that history may add on the pub/sub layer (issue: ≤ 15 %). */
+export const HISTORY_COST_LIMIT = 0.15;
+
+/**
+ * The cost of history on the pub/sub layer: per run, CPU per delivery of
+ * `pubsub-history` over `pubsub` measured in the same run and scenario (the
+ * two run side by side, so the machine's drift between runs cancels), then
+ * the median of those per-run costs against HISTORY_COST_LIMIT.
+ */
+export function historyCostCheck(records: readonly RunRecord[]): BarCheck {
+  const bar = `Redis pub/sub layer: history adds ≤ ${HISTORY_COST_LIMIT * 100} % CPU per delivery (server + Redis; median of per-run costs)`;
+  const parts: string[] = [];
+  let all = true;
+  for (const scenario of ['fanout-100', 'fanout-1000', 'rooms']) {
+    const costs: number[] = [];
+    for (const withHistory of records) {
+      if (withHistory.scenario !== scenario || withHistory.server !== 'pubsub-history' || withHistory.error) continue;
+      const without = records.find((r) => r.run === withHistory.run && r.scenario === scenario && r.server === 'pubsub' && !r.error);
+      if (!without || !(without.figures.cpuUsPerDelivery > 0)) continue;
+      costs.push(withHistory.figures.cpuUsPerDelivery / without.figures.cpuUsPerDelivery - 1);
+    }
+    if (costs.length === 0) continue;
+    costs.sort((x, y) => x - y);
+    const mid = costs.length >> 1;
+    const cost = costs.length % 2 === 1 ? costs[mid]! : (costs[mid - 1]! + costs[mid]!) / 2;
+    if (cost > HISTORY_COST_LIMIT) all = false;
+    const pct = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(0)} %`;
+    parts.push(`${scenario} ${pct(cost)} [${pct(costs[0]!)} – ${pct(costs[costs.length - 1]!)}] (${costs.length} run${costs.length === 1 ? '' : 's'})`);
+  }
+  return { bar, status: parts.length ? (all ? 'met' : 'not met') : 'not measured', detail: parts.join('; ') };
 }
