@@ -21,6 +21,7 @@ export const HEAVY_TESTS = [
   '<rootDir>/tests/integration/redis-cluster.test.ts',
   '<rootDir>/tests/integration/redis-cluster-first-connect.test.ts',
   '<rootDir>/tests/integration/redis-cluster-join-readiness.test.ts',
+  '<rootDir>/tests/integration/redis-cluster-liveness.test.ts',
   '<rootDir>/tests/integration/redis-multi-host.test.ts',
   '<rootDir>/tests/integration/redis-multi-process.test.ts',
   '<rootDir>/tests/integration/redis-outage.test.ts',

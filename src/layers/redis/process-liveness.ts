@@ -12,23 +12,38 @@
  * seconds (default 40 s) of its last beat, once a survivor has itself been
  * connected for `timeout` (so a survivor back from an outage does not take
  * processes that simply could not beat during it for dead).
+ *
+ * The same on standalone servers and on a Redis Cluster: the tracker only
+ * needs commands routed by their key (the registry and claim keys may live on
+ * different shards) and a scan of every server's keys (every master of a
+ * cluster), see LivenessHost.
  */
 import { InvalidOption, LayerUnavailable } from '../../errors';
 import { positiveOption } from '../../option-checks';
-import type { RedisNode } from './connection';
+import type { Arg, RedisNode } from './connection';
 
 /** The `liveness` option of the Redis layers. */
 import type { LivenessOptions } from './liveness-options';
 export type { LivenessOptions };
 
+/** Runs a command whose key is `args[1]` on the server holding that key. */
+export interface KeyCommands {
+  command<T = unknown>(args: readonly Arg[]): Promise<T>;
+}
+
 /** What the tracker needs from its layer. */
 export interface LivenessHost {
   prefix: string;
   token: string;
-  /** The server holding the registry. */
-  registry: RedisNode;
-  /** Every server (groups live on all of them). */
-  nodes: readonly RedisNode[];
+  /** Commands on the registry hash and on claim keys. */
+  registry: KeyCommands;
+  /**
+   * Calls `visit` with each batch of keys matching `match` on every server
+   * (groups live on all of them; on a cluster every master, replicas holding
+   * copies) and a way to run commands on those keys. Rejects if a server
+   * cannot be scanned: a removal that left one out must not count as done.
+   */
+  scanKeys(match: string, visit: (keys: string[], commands: KeyCommands) => Promise<void>): Promise<void>;
   /** Write this process's memberships back (its token was removed while it lived). */
   restore(): Promise<void>;
   /** A dead process's members were removed. */
@@ -116,19 +131,13 @@ export class ProcessLiveness {
     const pattern = `*.${globEscape(token)}!*`;
     const groups = `${globEscape(this.#host.prefix)}:group:*`;
     let removed = 0;
-    for (const node of this.#host.nodes) {
-      if (!node.ready) throw new LayerUnavailable(`Redis at ${node.label} is unreachable`);
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.command<[string, string[]]>(['SCAN', cursor, 'MATCH', groups, 'COUNT', SCAN_COUNT]);
-        cursor = next;
-        for (const key of keys) removed += await this.#removeFrom(node, key, pattern);
-      } while (cursor !== '0');
-    }
+    await this.#host.scanKeys(groups, async (keys, commands) => {
+      for (const key of keys) removed += await this.#removeFrom(commands, key, pattern);
+    });
     return removed;
   }
 
-  async #removeFrom(node: RedisNode, key: string, pattern: string): Promise<number> {
+  async #removeFrom(node: KeyCommands, key: string, pattern: string): Promise<number> {
     let removed = 0;
     let cursor = '0';
     do {
@@ -140,4 +149,19 @@ export class ProcessLiveness {
     } while (cursor !== '0');
     return removed;
   }
+}
+
+/** LivenessHost.scanKeys over standalone servers: a key is worked on where it was found. */
+export function scanNodes(nodes: readonly RedisNode[]): LivenessHost['scanKeys'] {
+  return async (match, visit) => {
+    for (const node of nodes) {
+      if (!node.ready) throw new LayerUnavailable(`Redis at ${node.label} is unreachable`);
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.command<[string, string[]]>(['SCAN', cursor, 'MATCH', match, 'COUNT', SCAN_COUNT]);
+        cursor = next;
+        if (keys.length > 0) await visit(keys, node);
+      } while (cursor !== '0');
+    }
+  };
 }

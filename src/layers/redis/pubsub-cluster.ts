@@ -17,6 +17,7 @@ import type { RedisClientExtraOptions } from './redis-options';
 import { nodeRedis, type NodeRedisModule } from './redis-peer';
 import { globEscape } from './flush-prefix';
 import type { LuaScript } from './lua';
+import type { KeyCommands } from './process-liveness';
 import type { PayloadListener, PubSubTransport, TransportEvents } from './pubsub-transport';
 
 type Cluster = ReturnType<NodeRedisModule['createCluster']>;
@@ -222,6 +223,27 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
         }
       }
     });
+  }
+
+  /**
+   * Calls `visit` with each batch of keys matching `match`, master by master (replicas hold
+   * copies); commands on a key go to its slot's owner. Rejects with the first failure, so a
+   * caller never takes a scan that missed a master for complete.
+   */
+  async scanKeys(match: string, visit: (keys: string[], commands: KeyCommands) => Promise<void>): Promise<void> {
+    await this.#ready();
+    const commands: KeyCommands = { command: <T>(args: readonly Arg[]): Promise<T> => this.command<T>('', args) };
+    const options = { timeout: this.#timing.commandTimeout };
+    // A copy: the list is replaced when the slot table is refreshed.
+    for (const master of [...this.#cluster.masters]) {
+      const client = await this.#call(() => this.#cluster.nodeClient(master));
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.#call(() => client.sendCommand<[string, string[]]>(['SCAN', cursor, 'MATCH', match, 'COUNT', '500'], options));
+        cursor = next;
+        if (keys.length > 0) await visit(keys, commands);
+      } while (cursor !== '0');
+    }
   }
 
   async close(): Promise<void> {

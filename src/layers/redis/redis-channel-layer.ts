@@ -36,7 +36,7 @@ import { MembershipLedger } from './membership-ledger';
 import { isOwnChannel, OwnQueuesInRedis, splitMembers } from './own-channels';
 import { groupQueueMember } from './queue-member';
 import { PendingLeaves } from './pending-leaves';
-import { ProcessLiveness } from './process-liveness';
+import { ProcessLiveness, scanNodes } from './process-liveness';
 import { QueueStore, type QueuePush } from './queue-store';
 import { resolveRedisOptions, toScore, ttlSeconds, type RedisLayerOptions } from './redis-options';
 
@@ -112,7 +112,7 @@ export class RedisChannelLayer<M extends EventMap = AnyEventMap> extends BaseCha
             prefix: this.prefix,
             token: this.processToken,
             registry: this.#nodes[this.#registryIndex]!,
-            nodes: this.#nodes,
+            scanKeys: scanNodes(this.#nodes),
             restore: async () => {
               await Promise.all(this.#nodes.map((_, index) => this.#restoreMemberships(index)));
             },

@@ -56,8 +56,8 @@ export interface RedisLayerOptions extends ChannelLayerOptions {
    * every `interval` seconds (default 10); the members of one silent for
    * `timeout` seconds (default 30) are removed by a survivor within
    * `timeout + interval`. Members of Django processes are never touched.
-   * `false` turns it off (this process neither beats nor removes). Not
-   * available with `cluster: true`.
+   * `false` turns it off (this process neither beats nor removes). Also
+   * with `cluster: true` (every master's groups are scanned).
    */
   liveness?: LivenessOptions | false;
 }

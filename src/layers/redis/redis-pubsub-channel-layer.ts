@@ -33,7 +33,7 @@ import { HistoryBatcher, type HistoryAppend, type StoredSend } from './history-b
 import { GROUP_ADD, GROUP_LIVE_MEMBERS, HISTORY_READ, PUBLISH_HISTORY, PUBLISH_HISTORY_BATCH, PUBLISH_OR_QUEUE } from './lua';
 import { MembershipLedger } from './membership-ledger';
 import { PendingLeaves } from './pending-leaves';
-import { ProcessLiveness } from './process-liveness';
+import { ProcessLiveness, scanNodes, type LivenessHost } from './process-liveness';
 import { EnvelopeKind, envelopeSender, readEnvelope, writeEnvelope } from './pubsub-envelope';
 import { NodesTransport, type PubSubTransport } from './pubsub-transport';
 import { OwnEchoes } from './own-echoes';
@@ -148,14 +148,21 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
       throw new InvalidOption(`publishAck must be 'reply' (wait for Redis' reply, the default) or 'written' (resolve once written), got ${JSON.stringify(options.publishAck)}`);
     }
     this.publishAck = options.publishAck ?? 'reply';
+    let livenessKeys: Pick<LivenessHost, 'registry' | 'scanKeys'>;
     if (options.cluster) {
       // Loaded lazily: most deployments never need the cluster client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { ClusterTransport } = require('./pubsub-cluster') as typeof import('./pubsub-cluster');
       this.#nodes = [];
-      this.#transport = new ClusterTransport(resolved.hosts, resolved.timing, resolved.clientOptions, this.#onPayload);
+      const cluster = new ClusterTransport(resolved.hosts, resolved.timing, resolved.clientOptions, this.#onPayload);
+      this.#transport = cluster;
       this.#store = undefined;
       this.#historyBatches = null;
+      livenessKeys = {
+        // The registry and a claim key may sit on different shards: each command goes to its key's.
+        registry: { command: (args) => cluster.command('', args) },
+        scanKeys: (match, visit) => cluster.scanKeys(match, visit),
+      };
     } else {
       this.#nodes = resolved.hosts.map((url) => new RedisNode(url, resolved.timing, resolved.clientOptions));
       this.#transport = new NodesTransport(this.#nodes, this.#onPayload);
@@ -171,16 +178,19 @@ export class RedisPubSubChannelLayer<M extends EventMap = AnyEventMap> extends B
         onDropped: this.#channelDropped,
       });
       this.#historyBatches = new HistoryBatcher((appends) => this.#flushAppends(appends));
+      livenessKeys = {
+        registry: this.#nodes[this.#transport.indexFor(`${this.prefix}:processes`)]!,
+        scanKeys: scanNodes(this.#nodes),
+      };
     }
     this.#registryIndex = this.#transport.indexFor(`${this.prefix}:processes`);
-    if (options.liveness !== false && !options.cluster) {
+    if (options.liveness !== false) {
       this.#liveness = new ProcessLiveness(options.liveness, {
         prefix: this.prefix,
         token: this.processToken,
-        registry: this.#nodes[this.#registryIndex]!,
-        nodes: this.#nodes,
+        ...livenessKeys,
         restore: async () => {
-          await Promise.all(this.#nodes.map((_, index) => this.#restoreMemberships(index)));
+          await Promise.all(Array.from({ length: this.#transport.size }, (_, index) => this.#restoreMemberships(index)));
         },
         reaped: () => undefined,
       });
