@@ -21,6 +21,7 @@
 import { InvalidOption, LayerUnavailable } from '../../errors';
 import { positiveOption } from '../../option-checks';
 import type { Arg, RedisNode } from './connection';
+import { globEscape, scanNode } from './flush-prefix';
 
 /** The `liveness` option of the Redis layers. */
 import type { LivenessOptions } from './liveness-options';
@@ -52,9 +53,6 @@ export interface LivenessHost {
 
 const SCAN_COUNT = '500';
 
-function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
 
 /** Beats for one layer and removes the memberships of processes that stopped beating. */
 export class ProcessLiveness {
@@ -156,12 +154,7 @@ export function scanNodes(nodes: readonly RedisNode[]): LivenessHost['scanKeys']
   return async (match, visit) => {
     for (const node of nodes) {
       if (!node.ready) throw new LayerUnavailable(`Redis at ${node.label} is unreachable`);
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.command<[string, string[]]>(['SCAN', cursor, 'MATCH', match, 'COUNT', SCAN_COUNT]);
-        cursor = next;
-        if (keys.length > 0) await visit(keys, node);
-      } while (cursor !== '0');
+      await scanNode(node, match, (keys) => visit(keys, node));
     }
   };
 }

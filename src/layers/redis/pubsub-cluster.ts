@@ -214,14 +214,8 @@ export class ClusterTransport extends EventEmitter<TransportEvents> implements P
 
   /** SCAN each master; keys are deleted one by one since they live in different slots. */
   async deleteByPrefix(prefix: string): Promise<void> {
-    await this.#ready();
-    await this.#call(async () => {
-      for (const master of this.#cluster.masters) {
-        const client = await this.#cluster.nodeClient(master);
-        for await (const keys of client.scanIterator({ MATCH: `${globEscape(prefix)}*`, COUNT: 500 })) {
-          await Promise.all(keys.map((key) => client.unlink(key)));
-        }
-      }
+    await this.scanKeys(`${globEscape(prefix)}*`, async (keys, commands) => {
+      await Promise.all(keys.map((key) => commands.command(['UNLINK', key])));
     });
   }
 
