@@ -12,7 +12,6 @@ import { randomFillSync } from 'node:crypto';
 import type { Decoder, Encoder } from '@msgpack/msgpack';
 import { InvalidMessage } from '../../errors';
 import { requirePeer } from '../../peer-dependency';
-import { MAP, headerLength, writeHeader } from './msgpack-headers';
 import { REDIS_FEATURE, REDIS_PACKAGES, nodeRedis } from './redis-peer';
 import type { LayerMessage } from '../channel-layer';
 import { markDecodedSealed, type SealedMessage } from '../message';
@@ -100,6 +99,21 @@ function readMapHeader(bytes: Uint8Array): MapHeader {
   throw new TypeError('encoded message is not a msgpack map');
 }
 
+function mapHeaderLength(count: number): number {
+  return count <= 15 ? 1 : count <= 0xffff ? 3 : 5;
+}
+
+function writeMapHeader(target: Buffer, offset: number, count: number): void {
+  if (count <= 15) target[offset] = 0x80 | count;
+  else if (count <= 0xffff) {
+    target[offset] = 0xde;
+    target.writeUInt16BE(count, offset + 1);
+  } else {
+    target[offset] = 0xdf;
+    target.writeUInt32BE(count, offset + 1);
+  }
+}
+
 /**
  * A queue member for process-local destinations: random prefix + the map
  * with `__asgi_channel__` appended (a string for a direct send, a list when
@@ -109,12 +123,12 @@ export function queueMemberFor(encoded: Uint8Array, channels: string | readonly 
   const header = readMapHeader(encoded);
   const { encoder, asgiKey } = msgpack();
   const value = encoder.encode(channels);
-  const newHeader = headerLength(MAP, header.count + 1);
+  const newHeader = mapHeaderLength(header.count + 1);
   const bodyLength = encoded.length - header.length;
   const out = Buffer.allocUnsafe(RANDOM_PREFIX_LENGTH + newHeader + bodyLength + asgiKey.length + value.length);
   writeRandomPrefix(out);
   let offset = RANDOM_PREFIX_LENGTH;
-  writeHeader(out, offset, MAP, header.count + 1);
+  writeMapHeader(out, offset, header.count + 1);
   offset += newHeader;
   out.set(encoded.subarray(header.length), offset);
   offset += bodyLength;
@@ -195,8 +209,8 @@ export function mapParts(encoded: Uint8Array): { count: number; body: Buffer } {
 
 /** The msgpack header of a map of `count` entries. */
 export function mapHeader(count: number): Buffer {
-  const out = Buffer.allocUnsafe(headerLength(MAP, count));
-  writeHeader(out, 0, MAP, count);
+  const out = Buffer.allocUnsafe(mapHeaderLength(count));
+  writeMapHeader(out, 0, count);
   return out;
 }
 

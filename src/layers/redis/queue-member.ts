@@ -9,17 +9,59 @@
  * inclusive); with this, 5.4 -> 4.2-4.6 us of CPU per delivery.
  */
 import { ASGI_CHANNEL_KEY, mapHeader, mapParts, randomPrefixed } from './codec';
-import { ARRAY, STR, headerLength, writeHeader } from './msgpack-headers';
 
 /** ASGI_CHANNEL_KEY as a msgpack fixstr. */
 const ASGI_KEY = Buffer.concat([Buffer.from([0xa0 + ASGI_CHANNEL_KEY.length]), Buffer.from(ASGI_CHANNEL_KEY, 'latin1')]);
 
+function strHeaderLength(length: number): number {
+  return length < 32 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+}
+
+function writeStrHeader(out: Buffer, at: number, length: number): number {
+  if (length < 32) {
+    out[at] = 0xa0 + length;
+    return at + 1;
+  }
+  if (length < 0x100) {
+    out[at] = 0xd9;
+    out[at + 1] = length;
+    return at + 2;
+  }
+  if (length < 0x10000) {
+    out[at] = 0xda;
+    out.writeUInt16BE(length, at + 1);
+    return at + 3;
+  }
+  out[at] = 0xdb;
+  out.writeUInt32BE(length, at + 1);
+  return at + 5;
+}
+
+function arrayHeaderLength(count: number): number {
+  return count < 16 ? 1 : count < 0x10000 ? 3 : 5;
+}
+
+function writeArrayHeader(out: Buffer, at: number, count: number): number {
+  if (count < 16) {
+    out[at] = 0x90 + count;
+    return at + 1;
+  }
+  if (count < 0x10000) {
+    out[at] = 0xdc;
+    out.writeUInt16BE(count, at + 1);
+    return at + 3;
+  }
+  out[at] = 0xdd;
+  out.writeUInt32BE(count, at + 1);
+  return at + 5;
+}
+
 /** A queue member carrying `encoded` (a msgpack map) to the process-local channels `channels` of one process. */
 export function groupQueueMember(encoded: Uint8Array, channels: readonly string[]): Buffer {
-  let listLength = headerLength(ARRAY, channels.length);
+  let listLength = arrayHeaderLength(channels.length);
   for (const name of channels) {
     const bytes = Buffer.byteLength(name, 'utf8');
-    listLength += headerLength(STR, bytes) + bytes;
+    listLength += strHeaderLength(bytes) + bytes;
   }
   const { count, body } = mapParts(encoded);
   const head = randomPrefixed(mapHeader(count + 1));
@@ -29,9 +71,9 @@ export function groupQueueMember(encoded: Uint8Array, channels: readonly string[
   out.set(body, at);
   at += body.length;
   out.set(ASGI_KEY, at);
-  at = writeHeader(out, at + ASGI_KEY.length, ARRAY, channels.length);
+  at = writeArrayHeader(out, at + ASGI_KEY.length, channels.length);
   for (const name of channels) {
-    at = writeHeader(out, at, STR, Buffer.byteLength(name, 'utf8'));
+    at = writeStrHeader(out, at, Buffer.byteLength(name, 'utf8'));
     at += out.write(name, at, 'utf8');
   }
   return out;
